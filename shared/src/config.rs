@@ -1,0 +1,167 @@
+//! Configuration comes from the environment only; nothing secret has a default.
+
+use std::{fmt, time::Duration};
+
+/// Minimum length of the JWT signing secret: HS256 is only as strong as its key,
+/// and RFC 7518 asks for a key at least as long as the hash output.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table_name: String,
+    pub region: String,
+    /// Set for DynamoDB Local; unset in AWS, where the regional endpoint is used.
+    pub dynamodb_endpoint: Option<String>,
+    pub jwt_secret: Secret,
+    pub token_ttl: Duration,
+    /// Upper bound on one DynamoDB operation, retries included. A database that
+    /// does not answer within it yields 503 rather than a Lambda timeout.
+    pub db_timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// A value that must never reach a log line.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        Self(bytes.into())
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any key lookup, so tests need not touch
+    /// the process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name| get(name).filter(|v: &String| !v.trim().is_empty());
+        let table_name = get("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?;
+        let jwt_secret = get("JWT_SECRET").ok_or(ConfigError::Missing("JWT_SECRET"))?;
+        if jwt_secret.len() < MIN_SECRET_BYTES {
+            return Err(ConfigError::Invalid {
+                name: "JWT_SECRET",
+                reason: format!("must be at least {MIN_SECRET_BYTES} bytes"),
+            });
+        }
+        Ok(Self {
+            table_name,
+            region: get("AWS_REGION").unwrap_or_else(|| "us-east-1".to_owned()),
+            dynamodb_endpoint: get("DYNAMODB_ENDPOINT"),
+            jwt_secret: Secret::new(jwt_secret),
+            token_ttl: Duration::from_secs(number(&get, "TOKEN_TTL_SECONDS", 86_400)?),
+            db_timeout: Duration::from_millis(number(&get, "DYNAMODB_TIMEOUT_MS", 3_000)?),
+        })
+    }
+}
+
+fn number(
+    get: &impl Fn(&'static str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match get(name) {
+        None => Ok(default),
+        Some(raw) => match raw.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(ConfigError::Invalid {
+                name,
+                reason: "must be a positive integer".to_owned(),
+            }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn requires_table_and_secret() {
+        assert_eq!(
+            config(&[("JWT_SECRET", SECRET)]).unwrap_err(),
+            ConfigError::Missing("TABLE_NAME")
+        );
+        assert_eq!(
+            config(&[("TABLE_NAME", "t")]).unwrap_err(),
+            ConfigError::Missing("JWT_SECRET")
+        );
+    }
+
+    #[test]
+    fn rejects_short_secret() {
+        let err = config(&[("TABLE_NAME", "t"), ("JWT_SECRET", "short")]).unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::Invalid {
+                name: "JWT_SECRET",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let c = config(&[("TABLE_NAME", "t"), ("JWT_SECRET", SECRET)]).unwrap();
+        assert_eq!(c.region, "us-east-1");
+        assert_eq!(c.token_ttl, Duration::from_secs(86_400));
+        assert!(c.dynamodb_endpoint.is_none());
+        let c = config(&[
+            ("TABLE_NAME", "t"),
+            ("JWT_SECRET", SECRET),
+            ("DYNAMODB_TIMEOUT_MS", "250"),
+            ("DYNAMODB_ENDPOINT", "http://127.0.0.1:8000"),
+        ])
+        .unwrap();
+        assert_eq!(c.db_timeout, Duration::from_millis(250));
+        assert_eq!(
+            c.dynamodb_endpoint.as_deref(),
+            Some("http://127.0.0.1:8000")
+        );
+        assert!(
+            config(&[
+                ("TABLE_NAME", "t"),
+                ("JWT_SECRET", SECRET),
+                ("TOKEN_TTL_SECONDS", "x")
+            ])
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn secret_is_redacted_in_debug_output() {
+        let c = config(&[("TABLE_NAME", "t"), ("JWT_SECRET", SECRET)]).unwrap();
+        assert!(!format!("{c:?}").contains(SECRET));
+    }
+}

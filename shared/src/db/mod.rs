@@ -1,0 +1,322 @@
+//! The data layer: one DynamoDB table, reached only through this module.
+//!
+//! `keys` is the key design (every partition key, sort key and index), the
+//! entity modules hold every expression; handlers call typed methods on `Db`
+//! and never see an `AttributeValue`.
+
+pub mod follows;
+pub mod keys;
+pub mod users;
+
+mod expr;
+
+use std::{collections::HashMap, fmt::Debug, time::Duration};
+
+use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::{
+    Client,
+    config::{Credentials, Region, retry::RetryConfig, timeout::TimeoutConfig},
+    error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
+    operation::transact_write_items::TransactWriteItemsError,
+    types::{AttributeValue, KeysAndAttributes, TransactWriteItem},
+};
+
+use crate::{ApiError, config::Config};
+
+pub use expr::{Expr, UpdateExpr};
+pub use keys::Key;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// How many times a transaction that lost a race (`TransactionConflict`) is
+/// tried in all. Conflicts only happen when writes touch the same item at the
+/// same instant, so a few jittered retries resolve them.
+const TRANSACTION_ATTEMPTS: u32 = 8;
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    client: Client,
+    table: String,
+}
+
+impl Db {
+    pub async fn connect(config: &Config) -> Self {
+        // The whole operation, retries included, ends within `db_timeout`;
+        // one attempt gets half of it so a single hung connection can be retried.
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(config.db_timeout.min(Duration::from_secs(1)))
+            .operation_attempt_timeout(config.db_timeout / 2)
+            .operation_timeout(config.db_timeout)
+            .build();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(config.region.clone()))
+            .timeout_config(timeouts)
+            .retry_config(RetryConfig::standard().with_max_attempts(3));
+        if let Some(endpoint) = &config.dynamodb_endpoint {
+            // DynamoDB Local accepts any credentials; static ones keep the SDK
+            // from probing profiles or instance metadata on a developer machine.
+            loader = loader
+                .endpoint_url(endpoint)
+                .credentials_provider(Credentials::new(
+                    "local",
+                    "local",
+                    None,
+                    None,
+                    "dynamodb-local",
+                ));
+        }
+        let sdk_config = loader.load().await;
+        Self {
+            client: Client::new(&sdk_config),
+            table: config.table_name.clone(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Reads one item with a strongly consistent read.
+    pub(crate) async fn get(
+        &self,
+        operation: &'static str,
+        key: &Key,
+    ) -> Result<Option<Item>, ApiError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.to_map()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| sdk_error(operation, err))?;
+        Ok(output.item)
+    }
+
+    /// Reads many items by key (strongly consistent), in chunks of 100 and
+    /// retrying whatever DynamoDB leaves unprocessed. Missing keys are absent
+    /// from the result; order is not preserved.
+    pub(crate) async fn batch_get(
+        &self,
+        operation: &'static str,
+        keys: Vec<Key>,
+    ) -> Result<Vec<Item>, ApiError> {
+        let mut items = Vec::with_capacity(keys.len());
+        let mut unique: Vec<Key> = Vec::with_capacity(keys.len());
+        for key in keys {
+            if !unique.contains(&key) {
+                unique.push(key);
+            }
+        }
+        for chunk in unique.chunks(100) {
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.iter().map(Key::to_map).collect()))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(ApiError::internal)?,
+            );
+            let mut backoff = Backoff::new();
+            while let Some(request) = pending.take() {
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(|err| sdk_error(operation, err))?;
+                if let Some(mut found) = output.responses {
+                    items.extend(found.remove(&self.table).unwrap_or_default());
+                }
+                pending = output
+                    .unprocessed_keys
+                    .and_then(|mut rest| rest.remove(&self.table))
+                    .filter(|rest| !rest.keys().is_empty());
+                if pending.is_some() && !backoff.wait().await {
+                    return Err(ApiError::Unavailable(format!(
+                        "{operation}: keys left unprocessed"
+                    )));
+                }
+            }
+        }
+        Ok(items)
+    }
+
+    /// Runs a write transaction. `Ok(Err(cancellation))` when a condition did
+    /// not hold, so the caller can say which; lost races are retried here.
+    pub(crate) async fn transact(
+        &self,
+        operation: &'static str,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Result<(), Cancellation>, ApiError> {
+        let mut backoff = Backoff::new();
+        loop {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await;
+            let err = match result {
+                Ok(_) => return Ok(Ok(())),
+                Err(err) => err,
+            };
+            if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+                err.as_service_error()
+            {
+                let codes: Vec<String> = cancelled
+                    .cancellation_reasons()
+                    .iter()
+                    .map(|reason| reason.code().unwrap_or("None").to_owned())
+                    .collect();
+                let cancellation = Cancellation(codes);
+                if cancellation.any_condition_failed() {
+                    return Ok(Err(cancellation));
+                }
+                if cancellation.lost_race() && backoff.wait().await {
+                    continue;
+                }
+            }
+            return Err(sdk_error(operation, err));
+        }
+    }
+
+    pub(crate) fn put(&self, item: Item, condition: Option<Expr>) -> TransactWriteItem {
+        let (expression, names, values) = Expr::parts(condition);
+        let put = aws_sdk_dynamodb::types::Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .set_condition_expression(expression)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .build()
+            .expect("table and item are set");
+        TransactWriteItem::builder().put(put).build()
+    }
+
+    pub(crate) fn delete(&self, key: &Key, condition: Option<Expr>) -> TransactWriteItem {
+        let (expression, names, values) = Expr::parts(condition);
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key.to_map()))
+            .set_condition_expression(expression)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .build()
+            .expect("table and key are set");
+        TransactWriteItem::builder().delete(delete).build()
+    }
+
+    pub(crate) fn update(&self, key: &Key, update: UpdateExpr) -> TransactWriteItem {
+        let (expression, condition, names, values) = update.into_parts();
+        let update = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key.to_map()))
+            .update_expression(expression)
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .build()
+            .expect("table, key and expression are set");
+        TransactWriteItem::builder().update(update).build()
+    }
+
+    pub(crate) fn condition_check(&self, key: &Key, condition: Expr) -> TransactWriteItem {
+        let (expression, names, values) = Expr::parts(Some(condition));
+        let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(key.to_map()))
+            .set_condition_expression(expression)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .build()
+            .expect("table, key and condition are set");
+        TransactWriteItem::builder().condition_check(check).build()
+    }
+}
+
+/// Why a transaction was cancelled, one code per item in request order.
+#[derive(Debug)]
+pub(crate) struct Cancellation(Vec<String>);
+
+impl Cancellation {
+    /// Whether the condition of the item at `index` did not hold.
+    pub(crate) fn failed(&self, index: usize) -> bool {
+        self.0
+            .get(index)
+            .is_some_and(|code| code == "ConditionalCheckFailed")
+    }
+
+    fn any_condition_failed(&self) -> bool {
+        self.0.iter().any(|code| code == "ConditionalCheckFailed")
+    }
+
+    fn lost_race(&self) -> bool {
+        self.0.iter().any(|code| code == "TransactionConflict")
+    }
+}
+
+/// Exponential backoff with jitter for retries this layer does itself.
+struct Backoff {
+    attempt: u32,
+}
+
+impl Backoff {
+    fn new() -> Self {
+        Self { attempt: 1 }
+    }
+
+    /// Sleeps before the next attempt; false once the attempts are used up.
+    async fn wait(&mut self) -> bool {
+        if self.attempt >= TRANSACTION_ATTEMPTS {
+            return false;
+        }
+        let ceiling = 10u64 << self.attempt.min(6);
+        let jitter = u64::from(uuid::Uuid::new_v4().as_fields().0) % ceiling;
+        tokio::time::sleep(Duration::from_millis(ceiling / 2 + jitter / 2)).await;
+        self.attempt += 1;
+        true
+    }
+}
+
+/// Maps an SDK failure to the API's error: what a retry may cure (timeouts,
+/// throttling, an unreachable endpoint) is a 503, anything else a 500.
+pub(crate) fn sdk_error<E, R>(operation: &'static str, err: SdkError<E, R>) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: Debug + Send + Sync + 'static,
+{
+    let transient = match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(service) => matches!(
+            service.err().code(),
+            Some(
+                "ProvisionedThroughputExceededException"
+                    | "ThrottlingException"
+                    | "RequestLimitExceeded"
+                    | "InternalServerError"
+                    | "ServiceUnavailable"
+                    | "TransactionConflictException"
+                    | "TransactionInProgressException"
+            )
+        ),
+        _ => false,
+    };
+    let detail = format!("{operation}: {}", DisplayErrorContext(&err));
+    if transient {
+        ApiError::Unavailable(detail)
+    } else {
+        ApiError::Internal(detail)
+    }
+}
+
+pub(crate) fn from_item<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, ApiError> {
+    serde_dynamo::from_item(item).map_err(ApiError::internal)
+}

@@ -1,0 +1,231 @@
+//! The one error type of the API. Every failure a handler can meet becomes an
+//! `ApiError`, and this module alone decides its status code and body:
+//! `{"errors":{"field":["message"]}}`. Internal details are logged, never echoed.
+
+use std::collections::BTreeMap;
+
+use lambda_http::{
+    Body, Response,
+    http::{StatusCode, header},
+};
+use serde_json::json;
+
+/// Field → messages, in the RealWorld shape. Ordered so responses are stable.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FieldErrors(BTreeMap<&'static str, Vec<String>>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.entry(field).or_default().push(message.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> Option<&[String]> {
+        self.0.get(field).map(Vec::as_slice)
+    }
+
+    /// `Ok(())` when nothing was added, else the 422 carrying every message.
+    pub fn into_result(self) -> Result<(), ApiError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 422: the request is well-formed but its content breaks a rule.
+    #[error("validation failed: {0:?}")]
+    Validation(FieldErrors),
+    /// 400: the body is not JSON at all.
+    #[error("malformed request: {0}")]
+    BadRequest(String),
+    /// 401, e.g. `token: is missing` or `credentials: invalid`.
+    #[error("unauthorized: {field} {message}")]
+    Unauthorized {
+        field: &'static str,
+        message: &'static str,
+    },
+    /// 403 `{entity: ["forbidden"]}`.
+    #[error("{0} forbidden")]
+    Forbidden(&'static str),
+    /// 404 `{entity: ["not found"]}`.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// 409 `{field: ["has already been taken"]}` for each field.
+    #[error("conflict on {0:?}")]
+    Conflict(Vec<&'static str>),
+    /// 503 with `Retry-After`: the database is slow, throttling or unreachable.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// 500: a bug or an unexpected answer. The detail is logged only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Seconds a client should wait before retrying a 503.
+pub const RETRY_AFTER_SECONDS: u32 = 1;
+
+impl ApiError {
+    /// A 422 with a single message.
+    pub fn field(field: &'static str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.add(field, message);
+        Self::Validation(errors)
+    }
+
+    pub fn token_missing() -> Self {
+        Self::Unauthorized {
+            field: "token",
+            message: "is missing",
+        }
+    }
+
+    pub fn token_invalid() -> Self {
+        Self::Unauthorized {
+            field: "token",
+            message: "is invalid",
+        }
+    }
+
+    pub fn internal(context: impl std::fmt::Display) -> Self {
+        Self::Internal(context.to_string())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn body(&self) -> serde_json::Value {
+        let errors = match self {
+            Self::Validation(fields) => json!(fields.0),
+            Self::BadRequest(message) => json!({ "body": [message] }),
+            Self::Unauthorized { field, message } => json!({ *field: [message] }),
+            Self::Forbidden(entity) => json!({ *entity: ["forbidden"] }),
+            Self::NotFound(entity) => json!({ *entity: ["not found"] }),
+            Self::Conflict(fields) => {
+                let map: serde_json::Map<_, _> = fields
+                    .iter()
+                    .map(|f| (f.to_string(), json!(["has already been taken"])))
+                    .collect();
+                serde_json::Value::Object(map)
+            }
+            Self::Unavailable(_) => {
+                json!({ "service": ["is temporarily unavailable, retry later"] })
+            }
+            Self::Internal(_) => json!({ "server": ["internal error"] }),
+        };
+        json!({ "errors": errors })
+    }
+
+    /// Renders the response, logging what the client must not see.
+    pub fn into_response(self) -> Response<Body> {
+        match &self {
+            Self::Internal(detail) => tracing::error!(error = %detail, "request failed"),
+            Self::Unavailable(detail) => tracing::warn!(error = %detail, "dependency unavailable"),
+            _ => tracing::debug!(error = %self, "request rejected"),
+        }
+        let mut builder = Response::builder()
+            .status(self.status())
+            .header(header::CONTENT_TYPE, crate::http::JSON_CONTENT_TYPE);
+        if matches!(self, Self::Unavailable(_)) {
+            builder = builder.header(header::RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
+        builder
+            .body(Body::Text(self.body().to_string()))
+            .unwrap_or_else(|_| Response::new(Body::Empty))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body_of(err: ApiError) -> (StatusCode, serde_json::Value) {
+        let response = err.into_response();
+        let status = response.status();
+        let body = match response.body() {
+            Body::Text(text) => serde_json::from_str(text).unwrap(),
+            other => panic!("unexpected body {other:?}"),
+        };
+        (status, body)
+    }
+
+    #[test]
+    fn validation_errors_collect_per_field() {
+        let mut errors = FieldErrors::new();
+        errors.add("username", "can't be blank");
+        errors.add("email", "can't be blank");
+        errors.add("email", "is invalid");
+        let (status, body) = body_of(errors.into_result().unwrap_err());
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            body,
+            json!({"errors": {"username": ["can't be blank"], "email": ["can't be blank", "is invalid"]}})
+        );
+    }
+
+    #[test]
+    fn shapes_of_every_variant() {
+        assert_eq!(
+            body_of(ApiError::token_missing()),
+            (
+                StatusCode::UNAUTHORIZED,
+                json!({"errors": {"token": ["is missing"]}})
+            )
+        );
+        assert_eq!(
+            body_of(ApiError::Forbidden("article")),
+            (
+                StatusCode::FORBIDDEN,
+                json!({"errors": {"article": ["forbidden"]}})
+            )
+        );
+        assert_eq!(
+            body_of(ApiError::NotFound("profile")),
+            (
+                StatusCode::NOT_FOUND,
+                json!({"errors": {"profile": ["not found"]}})
+            )
+        );
+        assert_eq!(
+            body_of(ApiError::Conflict(vec!["username", "email"])),
+            (
+                StatusCode::CONFLICT,
+                json!({"errors": {"username": ["has already been taken"], "email": ["has already been taken"]}})
+            )
+        );
+    }
+
+    #[test]
+    fn internal_details_are_not_echoed() {
+        let (status, body) = body_of(ApiError::internal("connection string secret=abc"));
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn unavailable_says_when_to_retry() {
+        let response = ApiError::Unavailable("timeout".into()).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+    }
+}

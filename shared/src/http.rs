@@ -1,0 +1,143 @@
+//! Request parsing and response rendering for API Gateway HTTP API (payload 2.0)
+//! events, as `lambda_http` presents them.
+
+use lambda_http::{
+    Body, Error, Request, RequestExt, Response,
+    http::{StatusCode, header},
+};
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::ApiError;
+
+pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+/// Turns a handler's result into what the runtime sends back: an `ApiError`
+/// is an HTTP response like any other, never a failed invocation.
+pub fn respond(result: Result<Response<Body>, ApiError>) -> Result<Response<Body>, Error> {
+    Ok(result.unwrap_or_else(ApiError::into_response))
+}
+
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Result<Response<Body>, ApiError> {
+    let body = serde_json::to_string(value).map_err(ApiError::internal)?;
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, JSON_CONTENT_TYPE)
+        .body(Body::Text(body))
+        .map_err(ApiError::internal)
+}
+
+pub fn ok<T: Serialize>(value: &T) -> Result<Response<Body>, ApiError> {
+    json(StatusCode::OK, value)
+}
+
+pub fn created<T: Serialize>(value: &T) -> Result<Response<Body>, ApiError> {
+    json(StatusCode::CREATED, value)
+}
+
+pub fn no_content() -> Result<Response<Body>, ApiError> {
+    Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .body(Body::Empty)
+        .map_err(ApiError::internal)
+}
+
+/// Parses the JSON body. An empty body reads as `{}`, so a missing envelope is
+/// reported field by field ("can't be blank") rather than as a parse error.
+/// Broken JSON is a 400; JSON of the wrong shape (a number for a string) a 422.
+pub fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let bytes: &[u8] = match req.body() {
+        Body::Empty => b"{}",
+        Body::Text(text) if text.trim().is_empty() => b"{}",
+        body => body.as_ref(),
+    };
+    serde_json::from_slice(bytes).map_err(|err| match err.classify() {
+        serde_json::error::Category::Data => ApiError::field("body", format!("is invalid: {err}")),
+        _ => ApiError::BadRequest("is not valid JSON".to_owned()),
+    })
+}
+
+/// A path parameter from the route template (`/api/profiles/{username}`).
+/// Its absence means the route and the function disagree: a deploy error.
+pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
+    req.path_parameters()
+        .first(name)
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::internal(format!("route has no path parameter {name}")))
+}
+
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters().first(name).map(str::to_owned)
+}
+
+/// The token of `Authorization: Token <jwt>` (the RealWorld scheme) or
+/// `Bearer <jwt>`. `Ok(None)` when there is no such header.
+pub fn authorization_token(req: &Request) -> Result<Option<&str>, ApiError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::token_invalid())?
+        .trim();
+    let (scheme, token) = value.split_once(' ').ok_or_else(ApiError::token_invalid)?;
+    let token = token.trim();
+    if !(scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer"))
+        || token.is_empty()
+    {
+        return Err(ApiError::token_invalid());
+    }
+    Ok(Some(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::http;
+
+    fn request(headers: &[(&str, &str)], body: &str) -> Request {
+        let mut builder = http::Request::builder().uri("/api/user");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        builder.body(Body::Text(body.to_owned())).unwrap()
+    }
+
+    #[test]
+    fn token_schemes() {
+        let req = request(&[("authorization", "Token abc.def")], "");
+        assert_eq!(authorization_token(&req).unwrap(), Some("abc.def"));
+        let req = request(&[("authorization", "Bearer abc.def")], "");
+        assert_eq!(authorization_token(&req).unwrap(), Some("abc.def"));
+        let req = request(&[], "");
+        assert_eq!(authorization_token(&req).unwrap(), None);
+        for bad in ["Basic abc", "Token", "Token  ", "abc"] {
+            let req = request(&[("authorization", bad)], "");
+            assert!(
+                matches!(
+                    authorization_token(&req),
+                    Err(ApiError::Unauthorized { .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Shape {
+        #[allow(dead_code)]
+        name: Option<String>,
+    }
+
+    #[test]
+    fn body_errors_are_classified() {
+        assert!(parse_body::<Shape>(&request(&[], "")).is_ok());
+        assert!(matches!(
+            parse_body::<Shape>(&request(&[], "{not json")),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse_body::<Shape>(&request(&[], r#"{"name": 5}"#)),
+            Err(ApiError::Validation(_))
+        ));
+    }
+}

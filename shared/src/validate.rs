@@ -1,0 +1,252 @@
+//! Input rules, each in one place. Every limit here is documented in the README
+//! and enforced before anything reaches DynamoDB, so no client input can turn
+//! into a database validation error or a 5xx.
+
+use crate::FieldErrors;
+
+pub const USERNAME_MAX: usize = 40;
+pub const EMAIL_MAX: usize = 254;
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 64;
+pub const BIO_MAX: usize = 2_000;
+pub const IMAGE_MAX: usize = 2_048;
+
+pub const BLANK: &str = "can't be blank";
+
+/// A field of a partial update: absent, explicitly `null`, or a value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Patch<T> {
+    #[default]
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Patch<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Only called when the key is present (absent keys take the default).
+        Ok(match Option::<T>::deserialize(deserializer)? {
+            Some(value) => Patch::Value(value),
+            None => Patch::Null,
+        })
+    }
+}
+
+fn too_long(max: usize) -> String {
+    format!("is too long (maximum is {max} characters)")
+}
+
+fn length(value: &str) -> usize {
+    value.chars().count()
+}
+
+/// A required username: 1 to 40 of `A-Z a-z 0-9 _ - .`, so it is safe in a URL path.
+pub fn username(value: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
+    let value = value.unwrap_or_default();
+    if value.trim().is_empty() {
+        errors.add("username", BLANK);
+        return None;
+    }
+    if length(value) > USERNAME_MAX {
+        errors.add("username", too_long(USERNAME_MAX));
+        return None;
+    }
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+        errors.add(
+            "username",
+            "may only contain letters, digits, '_', '-' and '.'",
+        );
+        return None;
+    }
+    Some(value.to_owned())
+}
+
+/// A required email address, trimmed. The check is deliberately loose (one `@`,
+/// a dotted domain, no spaces): the only real test of an address is mail.
+pub fn email(value: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
+    let value = value.unwrap_or_default().trim();
+    if value.is_empty() {
+        errors.add("email", BLANK);
+        return None;
+    }
+    if length(value) > EMAIL_MAX {
+        errors.add("email", too_long(EMAIL_MAX));
+        return None;
+    }
+    let valid = match value.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !value.chars().any(char::is_whitespace)
+        }
+        None => false,
+    };
+    if !valid {
+        errors.add("email", "is invalid");
+        return None;
+    }
+    Some(value.to_owned())
+}
+
+/// A required password of 8 to 64 characters (NIST SP 800-63B: length, no
+/// composition rules). It is never trimmed: spaces are characters too.
+pub fn password(value: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
+    let value = value.unwrap_or_default();
+    if value.is_empty() {
+        errors.add("password", BLANK);
+        return None;
+    }
+    let n = length(value);
+    if n < PASSWORD_MIN {
+        errors.add(
+            "password",
+            format!("is too short (minimum is {PASSWORD_MIN} characters)"),
+        );
+        return None;
+    }
+    if n > PASSWORD_MAX {
+        errors.add("password", too_long(PASSWORD_MAX));
+        return None;
+    }
+    Some(value.to_owned())
+}
+
+/// An optional profile text: `""` and `null` both mean "no value".
+pub fn bio(value: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
+    let value = value.filter(|v| !v.trim().is_empty())?;
+    if length(value) > BIO_MAX {
+        errors.add("bio", too_long(BIO_MAX));
+        return None;
+    }
+    Some(value.to_owned())
+}
+
+/// An optional avatar URL: `""` and `null` mean none; otherwise http(s).
+pub fn image(value: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
+    let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+    if length(value) > IMAGE_MAX {
+        errors.add("image", too_long(IMAGE_MAX));
+        return None;
+    }
+    let lower = value.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://"))
+        || value.chars().any(char::is_whitespace)
+    {
+        errors.add("image", "must be an http(s) URL");
+        return None;
+    }
+    Some(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check<T>(
+        f: impl Fn(Option<&str>, &mut FieldErrors) -> Option<T>,
+        v: Option<&str>,
+    ) -> Result<Option<T>, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let out = f(v, &mut errors);
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
+
+    #[test]
+    fn usernames() {
+        assert_eq!(
+            check(username, Some("jake_1.x-y")).unwrap().as_deref(),
+            Some("jake_1.x-y")
+        );
+        assert_eq!(
+            check(username, Some(""))
+                .unwrap_err()
+                .get("username")
+                .unwrap(),
+            [BLANK]
+        );
+        assert!(check(username, None).is_err());
+        assert!(check(username, Some("   ")).is_err());
+        assert!(check(username, Some("has space")).is_err());
+        assert!(check(username, Some("slash/es")).is_err());
+        assert!(check(username, Some(&"a".repeat(USERNAME_MAX))).is_ok());
+        assert!(check(username, Some(&"a".repeat(USERNAME_MAX + 1))).is_err());
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            check(email, Some("  Jake@Example.com "))
+                .unwrap()
+                .as_deref(),
+            Some("Jake@Example.com")
+        );
+        assert_eq!(
+            check(email, Some("")).unwrap_err().get("email").unwrap(),
+            [BLANK]
+        );
+        for bad in [
+            "jake",
+            "@x.com",
+            "a@b",
+            "a@@b.com",
+            "a b@c.com",
+            "a@.com",
+            "a@com.",
+        ] {
+            assert!(check(email, Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_8_to_64_characters() {
+        assert_eq!(
+            check(password, Some(""))
+                .unwrap_err()
+                .get("password")
+                .unwrap(),
+            [BLANK]
+        );
+        assert!(check(password, Some("short7c")).is_err());
+        assert!(check(password, Some("bonjour1")).is_ok());
+        assert!(check(password, Some(&"a".repeat(64))).is_ok());
+        assert!(check(password, Some(&"a".repeat(65))).is_err());
+        // Characters, not bytes: eight accented letters are enough.
+        assert!(check(password, Some("éééééééé")).is_ok());
+    }
+
+    #[test]
+    fn optional_texts_normalise_empty_to_none() {
+        assert_eq!(check(bio, Some("")).unwrap(), None);
+        assert_eq!(check(bio, None).unwrap(), None);
+        assert_eq!(check(bio, Some("hi")).unwrap().as_deref(), Some("hi"));
+        assert!(check(bio, Some(&"a".repeat(BIO_MAX + 1))).is_err());
+        assert_eq!(check(image, Some("")).unwrap(), None);
+        assert!(check(image, Some("https://x.io/a.png")).unwrap().is_some());
+        assert!(check(image, Some("javascript:alert(1)")).is_err());
+    }
+
+    #[test]
+    fn patch_distinguishes_absent_null_and_value() {
+        #[derive(serde::Deserialize)]
+        struct P {
+            #[serde(default)]
+            bio: Patch<String>,
+        }
+        let p: P = serde_json::from_str("{}").unwrap();
+        assert_eq!(p.bio, Patch::Absent);
+        let p: P = serde_json::from_str(r#"{"bio": null}"#).unwrap();
+        assert_eq!(p.bio, Patch::Null);
+        let p: P = serde_json::from_str(r#"{"bio": "x"}"#).unwrap();
+        assert_eq!(p.bio, Patch::Value("x".into()));
+    }
+}
