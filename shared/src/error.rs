@@ -97,6 +97,13 @@ impl ApiError {
         }
     }
 
+    pub fn invalid_credentials() -> Self {
+        Self::Unauthorized {
+            field: "credentials",
+            message: "invalid",
+        }
+    }
+
     pub fn internal(context: impl std::fmt::Display) -> Self {
         Self::Internal(context.to_string())
     }

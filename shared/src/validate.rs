@@ -40,6 +40,21 @@ fn length(value: &str) -> usize {
     value.chars().count()
 }
 
+/// Any required value: present and not blank.
+pub fn required(
+    field: &'static str,
+    value: Option<&str>,
+    errors: &mut FieldErrors,
+) -> Option<String> {
+    match value {
+        Some(v) if !v.trim().is_empty() => Some(v.to_owned()),
+        _ => {
+            errors.add(field, BLANK);
+            None
+        }
+    }
+}
+
 /// A required username: 1 to 40 of `A-Z a-z 0-9 _ - .`, so it is safe in a URL path.
 pub fn username(value: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
     let value = value.unwrap_or_default();

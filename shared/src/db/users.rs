@@ -129,6 +129,13 @@ impl Db {
         self.find_by_claim(&keys::username(username)).await
     }
 
+    /// The user a profile route names; 404 `profile: not found` otherwise.
+    pub async fn profile_owner(&self, username: &str) -> Result<UserRecord, ApiError> {
+        self.find_user_by_username(username)
+            .await?
+            .ok_or(ApiError::NotFound("profile"))
+    }
+
     async fn find_by_claim(&self, claim: &keys::Key) -> Result<Option<UserRecord>, ApiError> {
         let Some(item) = self.get("get claim", claim).await? else {
             return Ok(None);

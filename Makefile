@@ -1,0 +1,15 @@
+# The project's entry points. Each installs what it needs on first use.
+.PHONY: dev test conformance
+
+# The whole API on http://127.0.0.1:9000/api against DynamoDB Local.
+# Ports: make dev API_PORT=9100 DYNAMODB_PORT=8100
+dev:
+	@./scripts/dev.sh
+
+# Every test, against a DynamoDB Local of its own.
+test:
+	@./scripts/test.sh
+
+# The RealWorld Hurl suite over HTTP: make conformance [HURL_DIR=...] [HURL_FILES="a.hurl b.hurl"]
+conformance:
+	@./scripts/conformance.sh

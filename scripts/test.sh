@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `make test`: every test of the workspace, against a DynamoDB Local of its own
+# (in memory, on a free port), so it never touches `make dev`'s data and can
+# run beside it.
+source "$(dirname "$0")/lib.sh"
+
+ensure_dynamodb_local
+
+port=$(free_port)
+DYNAMODB_PID=""
+trap 'stop_pids "$DYNAMODB_PID"' EXIT
+start_dynamodb "$port"
+
+cd "$ROOT"
+DYNAMODB_ENDPOINT="http://127.0.0.1:$port" cargo test --workspace "$@"

@@ -1,0 +1,180 @@
+//! The table definition, read from `template.yaml`.
+
+use std::path::{Path, PathBuf};
+
+use aws_sdk_dynamodb::{
+    Client,
+    types::{
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+        Projection, ProjectionType, ScalarAttributeType,
+    },
+};
+use serde_norway::Value;
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// `template.yaml` at the workspace root.
+pub fn template_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml")
+}
+
+/// The key schema, attributes and indexes of the template's table.
+#[derive(Debug, Clone)]
+pub struct TableDefinition {
+    pub attributes: Vec<AttributeDefinition>,
+    pub key_schema: Vec<KeySchemaElement>,
+    pub indexes: Vec<GlobalSecondaryIndex>,
+}
+
+impl TableDefinition {
+    pub fn from_template(path: &Path) -> Result<Self, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Self::from_template_str(&text)
+    }
+
+    pub fn from_template_str(text: &str) -> Result<Self, Error> {
+        let template: Value = serde_norway::from_str(text)?;
+        let resources = template
+            .get("Resources")
+            .and_then(Value::as_mapping)
+            .ok_or("template has no Resources")?;
+        let tables: Vec<&Value> = resources
+            .values()
+            .filter(|r| r.get("Type").and_then(Value::as_str) == Some("AWS::DynamoDB::Table"))
+            .collect();
+        let [table] = tables.as_slice() else {
+            return Err(format!(
+                "expected exactly one AWS::DynamoDB::Table, found {}",
+                tables.len()
+            )
+            .into());
+        };
+        let props = table.get("Properties").ok_or("table has no Properties")?;
+        let attributes = list(props, "AttributeDefinitions")?
+            .iter()
+            .map(|a| {
+                Ok(AttributeDefinition::builder()
+                    .attribute_name(string(a, "AttributeName")?)
+                    .attribute_type(ScalarAttributeType::from(string(a, "AttributeType")?))
+                    .build()?)
+            })
+            .collect::<Result<_, Error>>()?;
+        let table_keys = key_schema(props)?;
+        let indexes = match props.get("GlobalSecondaryIndexes") {
+            None => Vec::new(),
+            Some(_) => list(props, "GlobalSecondaryIndexes")?
+                .iter()
+                .map(|index| {
+                    let projection = index.get("Projection").ok_or("index has no Projection")?;
+                    let mut p = Projection::builder().projection_type(ProjectionType::from(
+                        string(projection, "ProjectionType")?,
+                    ));
+                    if let Some(attrs) = projection
+                        .get("NonKeyAttributes")
+                        .and_then(Value::as_sequence)
+                    {
+                        for attr in attrs {
+                            p = p.non_key_attributes(
+                                attr.as_str().ok_or("non-key attribute is not a string")?,
+                            );
+                        }
+                    }
+                    Ok(GlobalSecondaryIndex::builder()
+                        .index_name(string(index, "IndexName")?)
+                        .set_key_schema(Some(key_schema(index)?))
+                        .projection(p.build())
+                        .build()?)
+                })
+                .collect::<Result<_, Error>>()?,
+        };
+        Ok(Self {
+            attributes,
+            key_schema: table_keys,
+            indexes,
+        })
+    }
+
+    /// Creates the table (on-demand) unless it exists; true if it was created.
+    pub async fn create(&self, client: &Client, name: &str) -> Result<bool, Error> {
+        let result = client
+            .create_table()
+            .table_name(name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .set_attribute_definitions(Some(self.attributes.clone()))
+            .set_key_schema(Some(self.key_schema.clone()))
+            .set_global_secondary_indexes(Some(self.indexes.clone()).filter(|i| !i.is_empty()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_in_use_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(aws_sdk_dynamodb::error::DisplayErrorContext(err)
+                .to_string()
+                .into()),
+        }
+    }
+}
+
+fn list<'a>(value: &'a Value, field: &str) -> Result<&'a Vec<Value>, Error> {
+    value
+        .get(field)
+        .and_then(Value::as_sequence)
+        .ok_or_else(|| format!("{field} is not a list").into())
+}
+
+fn string<'a>(value: &'a Value, field: &str) -> Result<&'a str, Error> {
+    value
+        .get(field)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{field} is not a string").into())
+}
+
+fn key_schema(value: &Value) -> Result<Vec<KeySchemaElement>, Error> {
+    list(value, "KeySchema")?
+        .iter()
+        .map(|k| {
+            Ok(KeySchemaElement::builder()
+                .attribute_name(string(k, "AttributeName")?)
+                .key_type(KeyType::from(string(k, "KeyType")?))
+                .build()?)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_projects_template() {
+        let def = TableDefinition::from_template(&template_path()).unwrap();
+        let keys: Vec<_> = def
+            .key_schema
+            .iter()
+            .map(|k| (k.attribute_name(), k.key_type().clone()))
+            .collect();
+        assert_eq!(keys, [("pk", KeyType::Hash), ("sk", KeyType::Range)]);
+        for index in &def.indexes {
+            for key in index.key_schema() {
+                assert!(
+                    def.attributes
+                        .iter()
+                        .any(|a| a.attribute_name() == key.attribute_name()),
+                    "index key {} has an attribute definition",
+                    key.attribute_name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_a_template_without_exactly_one_table() {
+        assert!(TableDefinition::from_template_str("Resources: {}").is_err());
+    }
+}
