@@ -69,6 +69,25 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
     req.query_string_parameters().first(name).map(str::to_owned)
 }
 
+/// The `limit` and `offset` query parameters, validated (422 when out of bounds).
+pub fn page(req: &Request, default_limit: usize) -> Result<crate::db::Page, ApiError> {
+    let mut errors = crate::FieldErrors::new();
+    let limit = query_param(req, "limit");
+    let limit = limit
+        .as_deref()
+        .or(Some(&*default_limit.to_string()))
+        .map(str::to_owned);
+    let bounds = crate::validate::page(
+        limit.as_deref(),
+        query_param(req, "offset").as_deref(),
+        &mut errors,
+    );
+    match bounds {
+        Some((limit, offset)) => Ok(crate::db::Page { offset, limit }),
+        None => Err(ApiError::Validation(errors)),
+    }
+}
+
 /// The token of `Authorization: Token <jwt>` (the RealWorld scheme) or
 /// `Bearer <jwt>`. `Ok(None)` when there is no such header.
 pub fn authorization_token(req: &Request) -> Result<Option<&str>, ApiError> {

@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod model;
+pub mod slug;
 pub mod telemetry;
 pub mod validate;
 

@@ -11,6 +11,16 @@ pub const PASSWORD_MAX: usize = 64;
 pub const BIO_MAX: usize = 2_000;
 pub const IMAGE_MAX: usize = 2_048;
 
+pub const TITLE_MAX: usize = 200;
+pub const DESCRIPTION_MAX: usize = 1_000;
+pub const ARTICLE_BODY_MAX: usize = 50_000;
+pub const COMMENT_BODY_MAX: usize = 10_000;
+pub const TAGS_MAX: usize = 10;
+pub const TAG_MAX: usize = 32;
+pub const LIMIT_DEFAULT: usize = 20;
+pub const LIMIT_MAX: usize = 100;
+pub const OFFSET_MAX: usize = 10_000;
+
 pub const BLANK: &str = "can't be blank";
 
 /// A field of a partial update: absent, explicitly `null`, or a value.
@@ -159,6 +169,85 @@ pub fn image(value: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
     Some(value.to_owned())
 }
 
+/// A required text of at most `max` characters (title, description, bodies).
+pub fn text(
+    field: &'static str,
+    value: Option<&str>,
+    max: usize,
+    errors: &mut FieldErrors,
+) -> Option<String> {
+    let value = required(field, value, errors)?;
+    if length(&value) > max {
+        errors.add(field, too_long(max));
+        return None;
+    }
+    Some(value)
+}
+
+/// A tag list: at most 10 tags of 1 to 32 characters, trimmed. Repeats are
+/// dropped and the order is kept.
+pub fn tags(values: Vec<String>, errors: &mut FieldErrors) -> Option<Vec<String>> {
+    let mut tags: Vec<String> = Vec::with_capacity(values.len());
+    for value in values {
+        let tag = value.trim();
+        if tag.is_empty() {
+            errors.add("tagList", "can't contain blank tags");
+            return None;
+        }
+        if length(tag) > TAG_MAX {
+            errors.add(
+                "tagList",
+                format!("can't contain tags longer than {TAG_MAX} characters"),
+            );
+            return None;
+        }
+        if tag.chars().any(char::is_control) {
+            errors.add("tagList", "can't contain control characters");
+            return None;
+        }
+        if !tags.iter().any(|t| t == tag) {
+            tags.push(tag.to_owned());
+        }
+    }
+    if tags.len() > TAGS_MAX {
+        errors.add("tagList", format!("can't have more than {TAGS_MAX} tags"));
+        return None;
+    }
+    Some(tags)
+}
+
+/// `limit` (1 to 100, default 20) and `offset` (0 to 10,000, default 0), so the
+/// read cost of any page is bounded.
+pub fn page(
+    limit: Option<&str>,
+    offset: Option<&str>,
+    errors: &mut FieldErrors,
+) -> Option<(usize, usize)> {
+    let limit = bounded("limit", limit, LIMIT_DEFAULT, 1, LIMIT_MAX, errors);
+    let offset = bounded("offset", offset, 0, 0, OFFSET_MAX, errors);
+    Some((limit?, offset?))
+}
+
+fn bounded(
+    field: &'static str,
+    value: Option<&str>,
+    default: usize,
+    min: usize,
+    max: usize,
+    errors: &mut FieldErrors,
+) -> Option<usize> {
+    let Some(raw) = value else {
+        return Some(default);
+    };
+    match raw.trim().parse::<usize>() {
+        Ok(n) if (min..=max).contains(&n) => Some(n),
+        _ => {
+            errors.add(field, format!("must be an integer from {min} to {max}"));
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,6 +337,67 @@ mod tests {
         assert_eq!(check(image, Some("")).unwrap(), None);
         assert!(check(image, Some("https://x.io/a.png")).unwrap().is_some());
         assert!(check(image, Some("javascript:alert(1)")).is_err());
+    }
+
+    #[test]
+    fn article_texts() {
+        let mut errors = FieldErrors::new();
+        assert_eq!(
+            text("title", Some("Hi"), TITLE_MAX, &mut errors).as_deref(),
+            Some("Hi")
+        );
+        assert!(text("title", Some(" "), TITLE_MAX, &mut errors).is_none());
+        assert!(
+            text(
+                "title",
+                Some(&"a".repeat(TITLE_MAX + 1)),
+                TITLE_MAX,
+                &mut errors
+            )
+            .is_none()
+        );
+        assert_eq!(errors.get("title").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn tag_lists_keep_order_and_drop_repeats() {
+        let mut errors = FieldErrors::new();
+        let got = tags(vec!["b".into(), " a ".into(), "b".into()], &mut errors);
+        assert_eq!(got, Some(vec!["b".to_owned(), "a".to_owned()]));
+        assert!(errors.is_empty());
+        assert!(tags(vec!["".into()], &mut errors).is_none());
+        assert!(tags(vec!["x".repeat(TAG_MAX + 1)], &mut errors).is_none());
+        assert!(tags((0..=TAGS_MAX).map(|i| i.to_string()).collect(), &mut errors).is_none());
+        assert!(
+            tags(
+                (0..TAGS_MAX).map(|i| i.to_string()).collect(),
+                &mut FieldErrors::new()
+            )
+            .is_some()
+        );
+    }
+
+    #[test]
+    fn pages_are_bounded() {
+        let mut errors = FieldErrors::new();
+        assert_eq!(page(None, None, &mut errors), Some((LIMIT_DEFAULT, 0)));
+        assert_eq!(
+            page(Some("100"), Some("10000"), &mut errors),
+            Some((100, 10_000))
+        );
+        assert!(errors.is_empty());
+        for (limit, offset) in [
+            (Some("0"), None),
+            (Some("101"), None),
+            (Some("x"), None),
+            (None, Some("-1")),
+            (None, Some("10001")),
+        ] {
+            assert!(
+                page(limit, offset, &mut FieldErrors::new()).is_none(),
+                "{limit:?} {offset:?}"
+            );
+        }
     }
 
     #[test]

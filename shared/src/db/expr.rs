@@ -55,9 +55,13 @@ impl Expr {
     /// `attribute_exists(attr)`: the item is there.
     pub fn exists(attr: &str) -> Self {
         let mut expr = Self::new();
-        let name = expr.name(attr);
-        expr.and(format!("attribute_exists({name})"));
+        expr.and_exists(attr);
         expr
+    }
+
+    pub fn and_exists(&mut self, attr: &str) -> &mut Self {
+        let name = self.name(attr);
+        self.and(format!("attribute_exists({name})"))
     }
 
     /// `attribute_not_exists(attr)`: the item is not there yet.

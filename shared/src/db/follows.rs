@@ -8,9 +8,9 @@ use crate::ApiError;
 use super::{Db, Expr, keys};
 
 #[derive(Serialize, Deserialize)]
-struct Follow {
-    follower_id: String,
-    followee_id: String,
+pub(crate) struct Follow {
+    pub(crate) follower_id: String,
+    pub(crate) followee_id: String,
 }
 
 impl Db {

@@ -8,7 +8,20 @@
 //! | username claim        | `USERNAME#<lower>`   | `USERNAME`                    |
 //! | email claim           | `EMAIL#<lower>`      | `EMAIL`                       |
 //! | follow                | `USER#<follower>`    | `FOLLOWS#<followee id>`       |
+//! | article               | `ARTICLE#<id>`       | `ARTICLE`                     |
+//! | slug claim            | `SLUG#<slug>`        | `SLUG`                        |
+//! | all-articles entry    | `ARTICLES`           | `<created>#<id>`              |
+//! | by-author entry       | `USER#<author>`      | `ARTICLE#<created>#<id>`      |
+//! | by-tag entry          | `TAG#<tag>`          | `ARTICLE#<created>#<id>`      |
+//! | tag counter           | `TAG#<tag>`          | `COUNT` (+ index `tags-by-use`) |
+//! | favorite              | `ARTICLE#<id>`       | `FAVORITED_BY#<user>`         |
+//! | by-favoriter entry    | `USER#<user>`        | `FAVORITE#<created>#<id>`     |
+//! | comment               | `ARTICLE#<id>`       | `COMMENT#<id, 20 digits>`     |
+//! | article counter       | `STATS`              | `ARTICLES`                    |
 //!
+//! Every list is a strongly consistent query of one partition, newest first,
+//! whose entries sort by `<created>#<id>`: creation time (fixed-width RFC 3339,
+//! so text order is time order), ties broken by the article's id.
 //! Ids are generated UUIDs (v7, so they also sort by creation), never names:
 //! a username or email change moves a claim item, not the user.
 
@@ -79,6 +92,103 @@ pub fn follows_of(follower_id: &str) -> (String, &'static str) {
     (format!("USER#{follower_id}"), "FOLLOWS#")
 }
 
+pub fn article(id: &str) -> Key {
+    Key::new(format!("ARTICLE#{id}"), "ARTICLE")
+}
+
+pub fn slug(slug: &str) -> Key {
+    Key::new(format!("SLUG#{slug}"), "SLUG")
+}
+
+/// The sort key that orders an article in every list it appears in.
+fn order(created_at: &str, id: &str) -> String {
+    format!("{created_at}#{id}")
+}
+
+/// Entry in the list of all articles.
+pub fn all_articles_entry(created_at: &str, id: &str) -> Key {
+    Key::new(ALL_ARTICLES, order(created_at, id))
+}
+
+pub const ALL_ARTICLES: &str = "ARTICLES";
+
+pub fn author_entry(author_id: &str, created_at: &str, id: &str) -> Key {
+    Key::new(
+        format!("USER#{author_id}"),
+        format!("ARTICLE#{}", order(created_at, id)),
+    )
+}
+
+/// The partition and sort-key prefix of an author's articles.
+pub fn articles_by_author(author_id: &str) -> (String, &'static str) {
+    (format!("USER#{author_id}"), "ARTICLE#")
+}
+
+pub fn tag_entry(tag: &str, created_at: &str, id: &str) -> Key {
+    Key::new(
+        format!("TAG#{tag}"),
+        format!("ARTICLE#{}", order(created_at, id)),
+    )
+}
+
+pub fn articles_by_tag(tag: &str) -> (String, &'static str) {
+    (format!("TAG#{tag}"), "ARTICLE#")
+}
+
+/// A tag's use counter. It also carries the `tags-by-use` index keys:
+/// `tags_pk` (one constant partition) and `uses` (the count, a number).
+pub fn tag_counter(tag: &str) -> Key {
+    Key::new(format!("TAG#{tag}"), "COUNT")
+}
+
+pub const TAGS_INDEX: &str = "tags-by-use";
+pub const TAGS_INDEX_PK: &str = "tags_pk";
+pub const TAGS_INDEX_SK: &str = "uses";
+pub const TAGS_INDEX_PARTITION: &str = "TAGS";
+
+/// The tag a `tag_counter` key belongs to.
+pub fn tag_of_counter(pk: &str) -> Option<&str> {
+    pk.strip_prefix("TAG#")
+}
+
+pub fn favorite(article_id: &str, user_id: &str) -> Key {
+    Key::new(
+        format!("ARTICLE#{article_id}"),
+        format!("FAVORITED_BY#{user_id}"),
+    )
+}
+
+pub fn favorites_of_article(article_id: &str) -> (String, &'static str) {
+    (format!("ARTICLE#{article_id}"), "FAVORITED_BY#")
+}
+
+pub fn favoriter_entry(user_id: &str, created_at: &str, id: &str) -> Key {
+    Key::new(
+        format!("USER#{user_id}"),
+        format!("FAVORITE#{}", order(created_at, id)),
+    )
+}
+
+pub fn articles_favorited_by(user_id: &str) -> (String, &'static str) {
+    (format!("USER#{user_id}"), "FAVORITE#")
+}
+
+/// Comment ids count up per article; zero-padding makes text order numeric order.
+pub fn comment(article_id: &str, comment_id: u64) -> Key {
+    Key::new(
+        format!("ARTICLE#{article_id}"),
+        format!("COMMENT#{comment_id:020}"),
+    )
+}
+
+pub fn comments_of_article(article_id: &str) -> (String, &'static str) {
+    (format!("ARTICLE#{article_id}"), "COMMENT#")
+}
+
+pub fn article_counter() -> Key {
+    Key::new("STATS", "ARTICLES")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +208,49 @@ mod tests {
         assert!(key.sk.starts_with(prefix));
         assert_eq!(key.pk, user("a").pk, "a user's follows share its partition");
         assert_ne!(key.sk, user("a").sk);
+    }
+
+    #[test]
+    fn list_entries_sort_newest_last_by_time_then_id() {
+        let a = author_entry("u", "2026-01-01T00:00:00.000Z", "b");
+        let b = author_entry("u", "2026-01-01T00:00:00.000Z", "c");
+        let c = author_entry("u", "2026-01-02T00:00:00.000Z", "a");
+        assert!(a.sk < b.sk && b.sk < c.sk);
+        let (pk, prefix) = articles_by_author("u");
+        assert!(a.pk == pk && a.sk.starts_with(prefix));
+        let (pk, prefix) = articles_by_tag("rust");
+        let t = tag_entry("rust", "2026-01-01T00:00:00.000Z", "a");
+        assert!(t.pk == pk && t.sk.starts_with(prefix));
+        assert!(
+            !tag_counter("rust").sk.starts_with(prefix),
+            "the counter is not a list entry"
+        );
+        assert_eq!(tag_of_counter(&tag_counter("a#b").pk), Some("a#b"));
+    }
+
+    #[test]
+    fn an_articles_partition_separates_favorites_and_comments() {
+        let (pk, favs) = favorites_of_article("a");
+        let (pk2, comments) = comments_of_article("a");
+        assert_eq!(pk, pk2);
+        assert!(favorite("a", "u").sk.starts_with(favs));
+        assert!(comment("a", 7).sk.starts_with(comments));
+        assert!(comment("a", 9).sk < comment("a", 10).sk);
+        assert_ne!(article("a").sk, comment("a", 1).sk);
+    }
+
+    #[test]
+    fn a_users_partition_separates_its_lists() {
+        let (_, articles) = articles_by_author("u");
+        let (_, favorites) = articles_favorited_by("u");
+        let (_, follows) = follows_of("u");
+        for (a, b) in [
+            (articles, favorites),
+            (articles, follows),
+            (favorites, follows),
+        ] {
+            assert!(!a.starts_with(b) && !b.starts_with(a));
+        }
     }
 
     #[test]

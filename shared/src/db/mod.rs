@@ -4,9 +4,14 @@
 //! entity modules hold every expression; handlers call typed methods on `Db`
 //! and never see an `AttributeValue`.
 
+pub mod articles;
+pub mod comments;
+pub mod favorites;
 pub mod follows;
 pub mod keys;
+pub mod tags;
 pub mod users;
+pub mod views;
 
 mod expr;
 
@@ -23,6 +28,7 @@ use aws_sdk_dynamodb::{
 
 use crate::{ApiError, config::Config};
 
+pub use articles::Page;
 pub use expr::{Expr, UpdateExpr};
 pub use keys::Key;
 
@@ -96,6 +102,52 @@ impl Db {
             .await
             .map_err(|err| sdk_error(operation, err))?;
         Ok(output.item)
+    }
+
+    /// The first `limit` items of partition `pk` whose sort key starts with
+    /// `prefix`, newest (highest sort key) first: a strongly consistent query
+    /// that reads exactly what it returns, following DynamoDB's pages if needed.
+    pub(crate) async fn query_prefix(
+        &self,
+        operation: &'static str,
+        pk: &str,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<Item>, ApiError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        while items.len() < limit {
+            let mut condition = Expr::new();
+            let pk_name = condition.name(keys::PK);
+            let pk_value = condition.string(pk);
+            condition.and(format!("{pk_name} = {pk_value}"));
+            if !prefix.is_empty() {
+                let sk_name = condition.name(keys::SK);
+                let sk_value = condition.string(prefix);
+                condition.and(format!("begins_with({sk_name}, {sk_value})"));
+            }
+            let (expression, names, values) = condition.into_maps();
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(expression)
+                .set_expression_attribute_names(names)
+                .set_expression_attribute_values(values)
+                .scan_index_forward(false)
+                .consistent_read(true)
+                .limit(i32::try_from(limit - items.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|err| sdk_error(operation, err))?;
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(items)
     }
 
     /// Reads many items by key (strongly consistent), in chunks of 100 and

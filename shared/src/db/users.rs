@@ -25,6 +25,11 @@ pub struct UserRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     pub created_at: String,
+    /// Kept by the article transactions; only ever changed with `ADD`.
+    #[serde(default)]
+    pub articles_count: i64,
+    #[serde(default)]
+    pub favorites_count: i64,
 }
 
 impl fmt::Debug for UserRecord {
@@ -73,6 +78,8 @@ impl Db {
             bio: None,
             image: None,
             created_at: crate::model::now(),
+            articles_count: 0,
+            favorites_count: 0,
         };
         let claim = Claim {
             user_id: user.id.clone(),

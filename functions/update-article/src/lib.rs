@@ -1,0 +1,93 @@
+//! `PUT /api/articles/{slug}`: the author edits title, description, body or
+//! tags. Absent fields stay; `tagList: []` clears the tags; `null` is refused.
+//! A new title gives the article a new slug.
+
+use lambda_http::{Body, Error, Request, Response};
+use serde::Deserialize;
+use shared::{
+    ApiError, App, FieldErrors, auth,
+    db::articles::ArticleChanges,
+    http,
+    model::ArticleBody,
+    validate::{self, ARTICLE_BODY_MAX, BLANK, DESCRIPTION_MAX, Patch, TITLE_MAX},
+};
+
+#[derive(Deserialize)]
+struct Envelope {
+    article: Option<Changes>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Changes {
+    #[serde(default)]
+    title: Patch<String>,
+    #[serde(default)]
+    description: Patch<String>,
+    #[serde(default)]
+    body: Patch<String>,
+    #[serde(default)]
+    tag_list: Patch<Vec<String>>,
+}
+
+pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
+    http::respond(update(app, &req).await)
+}
+
+fn text(
+    field: &'static str,
+    patch: Patch<String>,
+    max: usize,
+    errors: &mut FieldErrors,
+) -> Option<String> {
+    match patch {
+        Patch::Absent => None,
+        Patch::Null => {
+            errors.add(field, BLANK);
+            None
+        }
+        Patch::Value(value) => validate::text(field, Some(&value), max, errors),
+    }
+}
+
+async fn update(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    let editor = auth::require_user(app, req)?;
+    let changes = http::parse_body::<Envelope>(req)?
+        .article
+        .unwrap_or_default();
+    let mut errors = FieldErrors::new();
+    let title = text("title", changes.title, TITLE_MAX, &mut errors);
+    let description = text(
+        "description",
+        changes.description,
+        DESCRIPTION_MAX,
+        &mut errors,
+    );
+    let body = text("body", changes.body, ARTICLE_BODY_MAX, &mut errors);
+    let tag_list = match changes.tag_list {
+        Patch::Absent => None,
+        Patch::Null => {
+            errors.add("tagList", "must be a list");
+            None
+        }
+        Patch::Value(tags) => validate::tags(tags, &mut errors),
+    };
+    errors.into_result()?;
+
+    let article = app
+        .db
+        .article_by_slug(&http::path_param(req, "slug")?)
+        .await?;
+    if article.author_id != editor {
+        return Err(ApiError::Forbidden("article"));
+    }
+    let changes = ArticleChanges {
+        title,
+        description,
+        body,
+        tag_list,
+    };
+    let article = app.db.update_article(&article, &editor, changes).await?;
+    let article = app.db.article_view(Some(&editor), article).await?;
+    http::ok(&ArticleBody { article })
+}
