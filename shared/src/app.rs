@@ -1,23 +1,109 @@
-use crate::{auth::Tokens, config::Config, db::Db};
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::config::{Credentials, Region, retry::RetryConfig, timeout::TimeoutConfig};
+use std::time::Duration;
+
+use crate::{
+    ApiError,
+    auth::Tokens,
+    config::{Config, SecretSource, checked_secret},
+    db::Db,
+};
 
 /// Everything a handler needs, built once per cold start and shared by every
 /// invocation the execution environment serves.
 pub struct App {
     pub db: Db,
-    pub tokens: Tokens,
+    tokens: Option<Tokens>,
 }
 
 impl App {
-    /// Reads the configuration from the environment and builds the clients.
+    /// For functions that issue or verify tokens: the signing key must be
+    /// configured, and a cold start without one fails at once.
     pub async fn from_env() -> Result<Self, lambda_http::Error> {
         let config = Config::from_env()?;
-        Ok(Self::new(&config).await)
+        if config.jwt_secret.is_none() {
+            return Err("JWT_SECRET or JWT_SECRET_ARN must be set".into());
+        }
+        Self::new(&config).await
     }
 
-    pub async fn new(config: &Config) -> Self {
-        Self {
-            db: Db::connect(config).await,
-            tokens: Tokens::new(config.jwt_secret.expose(), config.token_ttl),
-        }
+    /// For functions that never see a token (health, tags): no key is read.
+    pub async fn from_env_without_tokens() -> Result<Self, lambda_http::Error> {
+        let mut config = Config::from_env()?;
+        config.jwt_secret = None;
+        Self::new(&config).await
     }
+
+    pub async fn new(config: &Config) -> Result<Self, lambda_http::Error> {
+        let sdk_config = sdk_config(config).await;
+        let tokens = match &config.jwt_secret {
+            None => None,
+            Some(SecretSource::Value(secret)) => {
+                Some(Tokens::new(secret.expose(), config.token_ttl))
+            }
+            Some(SecretSource::SecretsManager(arn)) => {
+                let secret = read_secret(&sdk_config, arn).await?;
+                Some(Tokens::new(secret.expose(), config.token_ttl))
+            }
+        };
+        Ok(Self {
+            db: Db::new(&sdk_config, config),
+            tokens,
+        })
+    }
+
+    pub fn tokens(&self) -> Result<&Tokens, ApiError> {
+        self.tokens
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("this function has no token signing key"))
+    }
+}
+
+/// The SDK configuration every client is built from: explicit region, bounded
+/// timeouts, and static credentials when talking to DynamoDB Local.
+async fn sdk_config(config: &Config) -> SdkConfig {
+    // The whole operation, retries included, ends within `db_timeout`;
+    // one attempt gets half of it so a single hung connection can be retried.
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(config.db_timeout.min(Duration::from_secs(1)))
+        .operation_attempt_timeout(config.db_timeout / 2)
+        .operation_timeout(config.db_timeout)
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(config.region.clone()))
+        .timeout_config(timeouts)
+        .retry_config(RetryConfig::standard().with_max_attempts(3));
+    if config.dynamodb_endpoint.is_some() {
+        // DynamoDB Local accepts any credentials; static ones keep the SDK
+        // from probing profiles or instance metadata on a developer machine.
+        loader = loader.credentials_provider(Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "dynamodb-local",
+        ));
+    }
+    loader.load().await
+}
+
+async fn read_secret(
+    sdk_config: &SdkConfig,
+    arn: &str,
+) -> Result<crate::config::Secret, lambda_http::Error> {
+    let output = aws_sdk_secretsmanager::Client::new(sdk_config)
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|err| {
+            format!(
+                "reading the signing key: {}",
+                aws_sdk_secretsmanager::error::DisplayErrorContext(err)
+            )
+        })?;
+    let value = output
+        .secret_string
+        .ok_or("the signing key secret has no string value")?;
+    Ok(checked_secret("JWT_SECRET_ARN", value)?)
 }

@@ -77,7 +77,7 @@ pub fn require_user(app: &App, req: &Request) -> Result<String, ApiError> {
 /// is still a 401: silently treating it as anonymous hides expired sessions.
 pub fn optional_user(app: &App, req: &Request) -> Result<Option<String>, ApiError> {
     authorization_token(req)?
-        .map(|token| app.tokens.verify(token))
+        .map(|token| app.tokens()?.verify(token))
         .transpose()
 }
 

@@ -12,7 +12,9 @@ pub struct Config {
     pub region: String,
     /// Set for DynamoDB Local; unset in AWS, where the regional endpoint is used.
     pub dynamodb_endpoint: Option<String>,
-    pub jwt_secret: Secret,
+    /// Where the token signing key comes from; `None` for functions that
+    /// neither issue nor verify tokens.
+    pub jwt_secret: Option<SecretSource>,
     pub token_ttl: Duration,
     /// Upper bound on one DynamoDB operation, retries included. A database that
     /// does not answer within it yields 503 rather than a Lambda timeout.
@@ -25,6 +27,14 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("{name} is invalid: {reason}")]
     Invalid { name: &'static str, reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub enum SecretSource {
+    /// `JWT_SECRET`: the key itself (local runs).
+    Value(Secret),
+    /// `JWT_SECRET_ARN`: a Secrets Manager secret, read once per cold start.
+    SecretsManager(String),
 }
 
 /// A value that must never reach a log line.
@@ -57,22 +67,31 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name| get(name).filter(|v: &String| !v.trim().is_empty());
         let table_name = get("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?;
-        let jwt_secret = get("JWT_SECRET").ok_or(ConfigError::Missing("JWT_SECRET"))?;
-        if jwt_secret.len() < MIN_SECRET_BYTES {
-            return Err(ConfigError::Invalid {
-                name: "JWT_SECRET",
-                reason: format!("must be at least {MIN_SECRET_BYTES} bytes"),
-            });
-        }
+        let jwt_secret = match (get("JWT_SECRET"), get("JWT_SECRET_ARN")) {
+            (Some(value), _) => Some(SecretSource::Value(checked_secret("JWT_SECRET", value)?)),
+            (None, Some(arn)) => Some(SecretSource::SecretsManager(arn)),
+            (None, None) => None,
+        };
         Ok(Self {
             table_name,
             region: get("AWS_REGION").unwrap_or_else(|| "us-east-1".to_owned()),
             dynamodb_endpoint: get("DYNAMODB_ENDPOINT"),
-            jwt_secret: Secret::new(jwt_secret),
+            jwt_secret,
             token_ttl: Duration::from_secs(number(&get, "TOKEN_TTL_SECONDS", 86_400)?),
             db_timeout: Duration::from_millis(number(&get, "DYNAMODB_TIMEOUT_MS", 3_000)?),
         })
     }
+}
+
+/// A signing key long enough for HS256.
+pub fn checked_secret(name: &'static str, value: String) -> Result<Secret, ConfigError> {
+    if value.len() < MIN_SECRET_BYTES {
+        return Err(ConfigError::Invalid {
+            name,
+            reason: format!("must be at least {MIN_SECRET_BYTES} bytes"),
+        });
+    }
+    Ok(Secret::new(value))
 }
 
 fn number(

@@ -41,7 +41,9 @@ pub fn config(endpoint: &str, table: &str) -> Config {
 /// An `App` on its own new table, created from `template.yaml`.
 pub async fn app() -> App {
     let table = format!("test-{}", uuid::Uuid::new_v4().simple());
-    let app = App::new(&config(&endpoint(), &table)).await;
+    let app = App::new(&config(&endpoint(), &table))
+        .await
+        .expect("app builds");
     TableDefinition::from_template(&template_path())
         .expect("template.yaml defines the table")
         .create(app.db.client(), &table)
@@ -54,7 +56,7 @@ pub async fn app() -> App {
 pub async fn app_at(endpoint: &str, timeout: Duration) -> App {
     let mut config = config(endpoint, "unreachable");
     config.db_timeout = timeout;
-    App::new(&config).await
+    App::new(&config).await.expect("app builds")
 }
 
 /// One API call, built as the HTTP API would deliver it to the function.

@@ -15,6 +15,6 @@ async fn current_user(app: &App, req: &Request) -> Result<Response<Body>, ApiErr
         .get_user(&user_id)
         .await?
         .ok_or_else(ApiError::token_invalid)?;
-    let token = app.tokens.issue(&user.id)?;
+    let token = app.tokens()?.issue(&user.id)?;
     http::ok(&UserBody::new(user, token))
 }

@@ -3,6 +3,6 @@ use lambda_http::{Error, service_fn};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let app = shared::App::from_env().await?;
+    let app = shared::App::from_env_without_tokens().await?;
     lambda_http::run(service_fn(|req| health::handler(&app, req))).await
 }

@@ -37,6 +37,6 @@ async fn login(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         (true, Some(user)) => user,
         _ => return Err(ApiError::invalid_credentials()),
     };
-    let token = app.tokens.issue(&user.id)?;
+    let token = app.tokens()?.issue(&user.id)?;
     http::ok(&UserBody::new(user, token))
 }

@@ -40,6 +40,6 @@ async fn register(app: &App, req: &Request) -> Result<Response<Body>, ApiError> 
             password_hash,
         })
         .await?;
-    let token = app.tokens.issue(&user.id)?;
+    let token = app.tokens()?.issue(&user.id)?;
     http::created(&UserBody::new(user, token))
 }

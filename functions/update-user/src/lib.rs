@@ -103,6 +103,6 @@ async fn update(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         .update_user(&user_id, changes)
         .await?
         .ok_or_else(ApiError::token_invalid)?;
-    let token = app.tokens.issue(&user.id)?;
+    let token = app.tokens()?.issue(&user.id)?;
     http::ok(&UserBody::new(user, token))
 }

@@ -17,10 +17,8 @@ mod expr;
 
 use std::{collections::HashMap, fmt::Debug, time::Duration};
 
-use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::{
     Client,
-    config::{Credentials, Region, retry::RetryConfig, timeout::TimeoutConfig},
     error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
     operation::transact_write_items::TransactWriteItemsError,
     types::{AttributeValue, KeysAndAttributes, TransactWriteItem},
@@ -46,35 +44,24 @@ pub struct Db {
 }
 
 impl Db {
-    pub async fn connect(config: &Config) -> Self {
-        // The whole operation, retries included, ends within `db_timeout`;
-        // one attempt gets half of it so a single hung connection can be retried.
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(config.db_timeout.min(Duration::from_secs(1)))
-            .operation_attempt_timeout(config.db_timeout / 2)
-            .operation_timeout(config.db_timeout)
-            .build();
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(config.region.clone()))
-            .timeout_config(timeouts)
-            .retry_config(RetryConfig::standard().with_max_attempts(3));
+    /// The client for `config`'s table; only DynamoDB goes to the local
+    /// endpoint override, other services keep their regional endpoints.
+    pub fn new(sdk_config: &aws_config::SdkConfig, config: &Config) -> Self {
+        let mut builder = aws_sdk_dynamodb::config::Builder::from(sdk_config);
         if let Some(endpoint) = &config.dynamodb_endpoint {
-            // DynamoDB Local accepts any credentials; static ones keep the SDK
-            // from probing profiles or instance metadata on a developer machine.
-            loader = loader
-                .endpoint_url(endpoint)
-                .credentials_provider(Credentials::new(
-                    "local",
-                    "local",
-                    None,
-                    None,
-                    "dynamodb-local",
-                ));
+            builder = builder.endpoint_url(endpoint);
         }
-        let sdk_config = loader.load().await;
         Self {
-            client: Client::new(&sdk_config),
+            client: Client::from_conf(builder.build()),
             table: config.table_name.clone(),
+        }
+    }
+
+    /// The same table through another client (one with extra interceptors, say).
+    pub fn with_client(&self, client: Client) -> Self {
+        Self {
+            client,
+            table: self.table.clone(),
         }
     }
 

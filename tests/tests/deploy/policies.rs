@@ -1,0 +1,410 @@
+//! Least privilege, proven: every handler runs through a scenario that takes
+//! each of its code paths while an SDK interceptor records the DynamoDB actions
+//! it performs; the template must grant each function exactly those.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::{Arc, Mutex},
+};
+
+use aws_sdk_dynamodb::{
+    config::{ConfigBag, Intercept, interceptors::BeforeSerializationInterceptorContextRef},
+    error::BoxError,
+    operation::{
+        batch_get_item::BatchGetItemInput, delete_item::DeleteItemInput, get_item::GetItemInput,
+        put_item::PutItemInput, query::QueryInput, transact_write_items::TransactWriteItemsInput,
+        update_item::UpdateItemInput,
+    },
+};
+use conduit_tests::harness::{self, Reply, call, reply};
+use serde_json::json;
+use shared::App;
+
+use crate::{binary, functions, root, template};
+
+/// Actions as IAM names them; a query of an index is `Query@<index>`.
+#[derive(Debug, Clone, Default)]
+struct Recorder(Arc<Mutex<BTreeSet<String>>>);
+
+impl Recorder {
+    fn take(&self) -> BTreeSet<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+impl Intercept for Recorder {
+    fn name(&self) -> &'static str {
+        "action recorder"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let input = context.input();
+        let mut actions = self.0.lock().unwrap();
+        let mut record = |action: &str| actions.insert(action.to_owned());
+        if input.downcast_ref::<GetItemInput>().is_some() {
+            record("GetItem");
+        } else if input.downcast_ref::<BatchGetItemInput>().is_some() {
+            record("BatchGetItem");
+        } else if input.downcast_ref::<PutItemInput>().is_some() {
+            record("PutItem");
+        } else if input.downcast_ref::<UpdateItemInput>().is_some() {
+            record("UpdateItem");
+        } else if input.downcast_ref::<DeleteItemInput>().is_some() {
+            record("DeleteItem");
+        } else if let Some(query) = input.downcast_ref::<QueryInput>() {
+            match query.index_name() {
+                Some(index) => record(&format!("Query@{index}")),
+                None => record("Query"),
+            };
+        } else if let Some(transaction) = input.downcast_ref::<TransactWriteItemsInput>() {
+            // IAM authorizes each item of a transaction by its own action.
+            for item in transaction.transact_items() {
+                if item.put().is_some() {
+                    record("PutItem");
+                }
+                if item.update().is_some() {
+                    record("UpdateItem");
+                }
+                if item.delete().is_some() {
+                    record("DeleteItem");
+                }
+                if item.condition_check().is_some() {
+                    record("ConditionCheckItem");
+                }
+            }
+        } else {
+            record("unknown operation");
+        }
+        Ok(())
+    }
+}
+
+/// An app whose every DynamoDB call is seen by the returned recorder.
+async fn recording_app() -> (App, Recorder) {
+    let mut app = harness::app().await;
+    let recorder = Recorder::default();
+    let config = app
+        .db
+        .client()
+        .config()
+        .to_builder()
+        .interceptor(recorder.clone())
+        .build();
+    app.db = app
+        .db
+        .with_client(aws_sdk_dynamodb::Client::from_conf(config));
+    (app, recorder)
+}
+
+/// Which actions each function performed.
+struct Book {
+    recorder: Recorder,
+    used: BTreeMap<&'static str, BTreeSet<String>>,
+}
+
+impl Book {
+    /// Records what `function` did for this call, which must succeed.
+    fn record(&mut self, function: &'static str, reply: Reply, status: u16) -> Reply {
+        assert_eq!(reply.status, status, "{function}: {}", reply.body);
+        self.used
+            .entry(function)
+            .or_default()
+            .extend(self.recorder.take());
+        reply
+    }
+}
+
+#[tokio::test]
+async fn each_function_is_granted_exactly_the_dynamodb_actions_it_performs() {
+    let (app, recorder) = recording_app().await;
+    let app = &app;
+    let mut s = Book {
+        recorder,
+        used: BTreeMap::new(),
+    };
+
+    let register = |name: &str| {
+        call("POST", "/api/users").json(json!({"user": {"username": name, "email": format!("{name}@example.com"), "password": "password123"}}))
+    };
+    let r = s.record(
+        "register-user",
+        reply(register_user::handler(app, register("author").request()).await),
+        201,
+    );
+    let author = r.body["user"]["token"].as_str().unwrap().to_owned();
+    let r = s.record(
+        "register-user",
+        reply(register_user::handler(app, register("reader").request()).await),
+        201,
+    );
+    let reader = r.body["user"]["token"].as_str().unwrap().to_owned();
+
+    let login = call("POST", "/api/users/login")
+        .json(json!({"user": {"email": "reader@example.com", "password": "password123"}}));
+    s.record(
+        "login-user",
+        reply(login_user::handler(app, login.request()).await),
+        200,
+    );
+    let me = call("GET", "/api/user").token(&reader);
+    s.record(
+        "get-current-user",
+        reply(get_current_user::handler(app, me.request()).await),
+        200,
+    );
+    let update = call("PUT", "/api/user")
+        .token(&reader)
+        .json(json!({"user": {"username": "reader2", "email": "reader2@example.com", "password": "password456", "bio": "hi"}}));
+    s.record(
+        "update-user",
+        reply(update_user::handler(app, update.request()).await),
+        200,
+    );
+
+    let profile = call("GET", "/api/profiles/{username}")
+        .param("username", "author")
+        .token(&reader);
+    s.record(
+        "get-profile",
+        reply(get_profile::handler(app, profile.request()).await),
+        200,
+    );
+    let follow = call("POST", "/api/profiles/{username}/follow")
+        .param("username", "author")
+        .token(&reader);
+    s.record(
+        "follow-user",
+        reply(follow_user::handler(app, follow.clone().request()).await),
+        200,
+    );
+    let unfollow = call("DELETE", "/api/profiles/{username}/follow")
+        .param("username", "author")
+        .token(&reader);
+    s.record(
+        "unfollow-user",
+        reply(unfollow_user::handler(app, unfollow.request()).await),
+        200,
+    );
+    s.record(
+        "follow-user",
+        reply(follow_user::handler(app, follow.request()).await),
+        200,
+    );
+
+    let create = call("POST", "/api/articles")
+        .token(&author)
+        .json(json!({"article": {"title": "Policies", "description": "d", "body": "b", "tagList": ["iam", "aws"]}}));
+    let r = s.record(
+        "create-article",
+        reply(create_article::handler(app, create.request()).await),
+        201,
+    );
+    let slug = r.body["article"]["slug"].as_str().unwrap().to_owned();
+
+    for query in [
+        vec![],
+        vec![("author", "author")],
+        vec![("tag", "iam")],
+        vec![("favorited", "reader2")],
+    ] {
+        let mut list = call("GET", "/api/articles").token(&reader);
+        for (k, v) in query {
+            list = list.query(k, v);
+        }
+        s.record(
+            "list-articles",
+            reply(list_articles::handler(app, list.request()).await),
+            200,
+        );
+    }
+    let feed = call("GET", "/api/articles/feed").token(&reader);
+    s.record(
+        "feed-articles",
+        reply(feed_articles::handler(app, feed.request()).await),
+        200,
+    );
+    let get = call("GET", "/api/articles/{slug}")
+        .param("slug", &slug)
+        .token(&reader);
+    s.record(
+        "get-article",
+        reply(get_article::handler(app, get.request()).await),
+        200,
+    );
+
+    let favorite = call("POST", "/api/articles/{slug}/favorite")
+        .param("slug", &slug)
+        .token(&reader);
+    s.record(
+        "favorite-article",
+        reply(favorite_article::handler(app, favorite.clone().request()).await),
+        200,
+    );
+    let unfavorite = call("DELETE", "/api/articles/{slug}/favorite")
+        .param("slug", &slug)
+        .token(&reader);
+    s.record(
+        "unfavorite-article",
+        reply(unfavorite_article::handler(app, unfavorite.request()).await),
+        200,
+    );
+    s.record(
+        "favorite-article",
+        reply(favorite_article::handler(app, favorite.request()).await),
+        200,
+    );
+
+    let comment = call("POST", "/api/articles/{slug}/comments")
+        .param("slug", &slug)
+        .token(&reader)
+        .json(json!({"comment": {"body": "first"}}));
+    let r = s.record(
+        "create-comment",
+        reply(create_comment::handler(app, comment.clone().request()).await),
+        201,
+    );
+    let id = r.body["comment"]["id"].to_string();
+    s.record(
+        "create-comment",
+        reply(create_comment::handler(app, comment.request()).await),
+        201,
+    );
+    let comments = call("GET", "/api/articles/{slug}/comments")
+        .param("slug", &slug)
+        .token(&reader);
+    s.record(
+        "list-comments",
+        reply(list_comments::handler(app, comments.request()).await),
+        200,
+    );
+    let delete_comment = call("DELETE", "/api/articles/{slug}/comments/{id}")
+        .param("slug", &slug)
+        .param("id", &id)
+        .token(&reader);
+    s.record(
+        "delete-comment",
+        reply(delete_comment::handler(app, delete_comment.request()).await),
+        204,
+    );
+
+    let edit = call("PUT", "/api/articles/{slug}")
+        .param("slug", &slug)
+        .token(&author)
+        .json(json!({"article": {"title": "Policies, revised", "tagList": ["iam", "lambda"]}}));
+    let r = s.record(
+        "update-article",
+        reply(update_article::handler(app, edit.request()).await),
+        200,
+    );
+    let slug = r.body["article"]["slug"].as_str().unwrap().to_owned();
+
+    let tags = call("GET", "/api/tags");
+    s.record(
+        "list-tags",
+        reply(list_tags::handler(app, tags.request()).await),
+        200,
+    );
+    let health = call("GET", "/api/health");
+    s.record(
+        "health",
+        reply(health::handler(app, health.request()).await),
+        200,
+    );
+
+    // Deleting an article with a favorite and a comment left runs its cleanup too.
+    let delete = call("DELETE", "/api/articles/{slug}")
+        .param("slug", &slug)
+        .token(&author);
+    s.record(
+        "delete-article",
+        reply(delete_article::handler(app, delete.request()).await),
+        204,
+    );
+
+    let granted = granted_actions();
+    let mut problems = Vec::new();
+    for (function, actions) in &granted {
+        let used = s.used.get(function.as_str()).cloned().unwrap_or_default();
+        let missing: Vec<_> = used.difference(actions).collect();
+        let unused: Vec<_> = actions.difference(&used).collect();
+        if !missing.is_empty() {
+            problems.push(format!(
+                "{function} performs {missing:?} but is not granted it"
+            ));
+        }
+        if !unused.is_empty() {
+            problems.push(format!(
+                "{function} is granted {unused:?} but never performs it"
+            ));
+        }
+    }
+    for function in s.used.keys() {
+        if !granted.contains_key(*function) {
+            problems.push(format!("{function} ran but has no policy in template.yaml"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Function binary → DynamoDB actions its policies grant (`Query@index` for an index).
+fn granted_actions() -> BTreeMap<String, BTreeSet<String>> {
+    let template = template();
+    let mut granted = BTreeMap::new();
+    for (id, properties, metadata) in functions(&template) {
+        let mut actions = BTreeSet::new();
+        for policy in properties["Policies"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{id} has Policies"))
+        {
+            let Some(statements) = policy["Statement"].as_sequence() else {
+                continue;
+            };
+            for statement in statements {
+                let resource = serde_norway::to_string(&statement["Resource"]).unwrap();
+                let index = resource
+                    .split("/index/")
+                    .nth(1)
+                    .map(|rest| rest.trim().trim_matches('"').to_owned());
+                for action in statement["Action"].as_sequence().unwrap() {
+                    let action = action.as_str().unwrap();
+                    let Some(action) = action.strip_prefix("dynamodb:") else {
+                        continue;
+                    };
+                    actions.insert(match &index {
+                        Some(index) => format!("{action}@{index}"),
+                        None => action.to_owned(),
+                    });
+                }
+            }
+        }
+        granted.insert(binary(&metadata), actions);
+    }
+    granted
+}
+
+#[test]
+fn only_functions_that_handle_tokens_can_read_the_signing_key() {
+    let template = template();
+    for (id, properties, metadata) in functions(&template) {
+        let function = binary(&metadata);
+        let main =
+            std::fs::read_to_string(root().join("functions").join(&function).join("src/main.rs"))
+                .unwrap();
+        let needs_key = !main.contains("from_env_without_tokens");
+        let has_env = !properties["Environment"]["Variables"]["JWT_SECRET_ARN"].is_null();
+        let policies = serde_norway::to_string(&properties["Policies"]).unwrap();
+        let has_policy = policies.contains("AWSSecretsManagerGetSecretValuePolicy");
+        assert_eq!(
+            has_env, needs_key,
+            "{id}: JWT_SECRET_ARN is set exactly when the function handles tokens"
+        );
+        assert_eq!(
+            has_policy, needs_key,
+            "{id}: the secret is readable exactly when the function handles tokens"
+        );
+    }
+}
