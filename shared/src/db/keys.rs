@@ -35,6 +35,8 @@ use crate::ApiError;
 use super::Item;
 
 pub const PK: &str = "pk";
+const MAX_PK_BYTES: usize = 2048;
+const MAX_SK_BYTES: usize = 1024;
 pub const SK: &str = "sk";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +51,13 @@ impl Key {
             pk: pk.into(),
             sk: sk.into(),
         }
+    }
+
+    /// Whether DynamoDB accepts this key: at most 2,048 bytes of partition key
+    /// and 1,024 of sort key. A longer one can't name a stored item, since
+    /// every write is validated first, so lookups treat it as "not found".
+    pub fn is_storable(&self) -> bool {
+        self.pk.len() <= MAX_PK_BYTES && self.sk.len() <= MAX_SK_BYTES
     }
 
     pub fn to_map(&self) -> Item {
@@ -251,6 +260,14 @@ mod tests {
         ] {
             assert!(!a.starts_with(b) && !b.starts_with(a));
         }
+    }
+
+    #[test]
+    fn keys_beyond_dynamodbs_limits_are_not_storable() {
+        assert!(username(&"a".repeat(100)).is_storable());
+        assert!(!username(&"a".repeat(2048)).is_storable());
+        assert!(!slug(&"s".repeat(3000)).is_storable());
+        assert!(!tag_counter(&"t".repeat(2045)).is_storable());
     }
 
     #[test]

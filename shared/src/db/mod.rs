@@ -79,6 +79,9 @@ impl Db {
         operation: &'static str,
         key: &Key,
     ) -> Result<Option<Item>, ApiError> {
+        if !key.is_storable() {
+            return Ok(None);
+        }
         let output = self
             .client
             .get_item()
@@ -102,6 +105,10 @@ impl Db {
         limit: usize,
     ) -> Result<Vec<Item>, ApiError> {
         let mut items = Vec::new();
+        if pk.len() > 2048 {
+            // No item has such a partition key (see `Key::is_storable`).
+            return Ok(items);
+        }
         let mut start = None;
         while items.len() < limit {
             let mut condition = Expr::new();
@@ -148,7 +155,7 @@ impl Db {
         let mut items = Vec::with_capacity(keys.len());
         let mut unique: Vec<Key> = Vec::with_capacity(keys.len());
         for key in keys {
-            if !unique.contains(&key) {
+            if key.is_storable() && !unique.contains(&key) {
                 unique.push(key);
             }
         }

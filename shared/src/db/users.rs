@@ -30,6 +30,10 @@ pub struct UserRecord {
     pub articles_count: i64,
     #[serde(default)]
     pub favorites_count: i64,
+    /// Bumped by every profile update, which is conditioned on the version it
+    /// read: two updates racing can't undo each other (optimistic locking).
+    #[serde(default)]
+    pub version: u64,
 }
 
 impl fmt::Debug for UserRecord {
@@ -80,6 +84,7 @@ impl Db {
             created_at: crate::model::now(),
             articles_count: 0,
             favorites_count: 0,
+            version: 0,
         };
         let claim = Claim {
             user_id: user.id.clone(),
@@ -196,8 +201,9 @@ impl Db {
             updated.image = image.clone();
         }
 
-        // The write only lands on the version that was read: both unique
-        // values must still be the ones whose claims this transaction moves.
+        // The write only lands on the version that was read, so it neither
+        // moves claims that already moved nor reverts a newer change.
+        updated.version = current.version + 1;
         let update = UpdateExpr::new()
             .set("username", AttributeValue::S(updated.username.clone()))
             .set("email", AttributeValue::S(updated.email.clone()))
@@ -207,9 +213,9 @@ impl Db {
             )
             .set_or_remove("bio", updated.bio.clone())
             .set_or_remove("image", updated.image.clone())
+            .set("version", AttributeValue::N(updated.version.to_string()))
             .condition(|c| {
-                c.and_equals("username", AttributeValue::S(current.username.clone()));
-                c.and_equals("email", AttributeValue::S(current.email.clone()));
+                c.and_equals("version", AttributeValue::N(current.version.to_string()));
             });
         let mut items = vec![self.update(&keys::user(&current.id), update)];
         let claim = Claim {
