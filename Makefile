@@ -1,5 +1,5 @@
 # The project's entry points. Each installs what it needs on first use.
-.PHONY: dev test conformance
+.PHONY: dev test conformance package
 
 # The whole API on http://127.0.0.1:9000/api against DynamoDB Local.
 # Ports: make dev API_PORT=9100 DYNAMODB_PORT=8100
@@ -13,3 +13,7 @@ test:
 # The RealWorld Hurl suite over HTTP: make conformance [HURL_DIR=...] [HURL_FILES="a.hurl b.hurl"]
 conformance:
 	@./scripts/conformance.sh
+
+# sam build of every function for arm64 (release profile), with sizes.
+package:
+	@./scripts/package.sh
