@@ -1,13 +1,14 @@
 //! Comments live in their article's partition. Ids are per article and count
-//! up: the article's `comment_seq` moves in the same transaction that writes
-//! the comment, conditioned on the value read, so two comments never share an id.
+//! up: each comment takes the next value of the article's `comment_seq`, an
+//! atomic counter, so concurrent comments never share an id and never wait on
+//! each other. An id whose comment then fails to be written is skipped.
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use serde::{Deserialize, Serialize};
 
 use crate::ApiError;
 
-use super::{Db, Expr, UpdateExpr, articles::ArticleRecord, from_item, keys};
+use super::{Db, Expr, UpdateExpr, articles::ArticleRecord, from_item, keys, sdk_error};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CommentRecord {
@@ -19,9 +20,6 @@ pub struct CommentRecord {
     pub updated_at: String,
 }
 
-/// Tries before giving up when other comments keep taking the next id.
-const COMMENT_ATTEMPTS: usize = 8;
-
 impl Db {
     pub async fn create_comment(
         &self,
@@ -29,46 +27,65 @@ impl Db {
         author_id: &str,
         body: String,
     ) -> Result<CommentRecord, ApiError> {
+        let id = self.next_comment_id(&article.id).await?;
         let now = crate::model::now();
-        let mut seq = article.comment_seq;
-        for _ in 0..COMMENT_ATTEMPTS {
-            let comment = CommentRecord {
-                id: seq + 1,
-                article_id: article.id.clone(),
-                body: body.clone(),
-                author_id: author_id.to_owned(),
-                created_at: now.clone(),
-                updated_at: now.clone(),
-            };
-            let next_id = UpdateExpr::new()
-                .set("comment_seq", AttributeValue::N(comment.id.to_string()))
-                .condition(|c| {
-                    c.and_equals("comment_seq", AttributeValue::N(seq.to_string()));
-                });
-            let items = vec![
-                self.update(&keys::article(&article.id), next_id),
-                self.put(
-                    keys::comment(&article.id, comment.id).item(&comment)?,
-                    Some(Expr::not_exists(keys::PK)),
-                ),
-            ];
-            match self.transact("create comment", items).await? {
-                Ok(()) => return Ok(comment),
-                Err(cancelled) if cancelled.failed(0) => {
-                    // Another comment took this id, or the article is gone.
-                    let Some(current) = self.get_article(&article.id).await? else {
-                        return Err(ApiError::NotFound("article"));
-                    };
-                    seq = current.comment_seq;
-                }
-                Err(cancelled) => {
-                    return Err(ApiError::internal(format!("create comment: {cancelled:?}")));
-                }
-            }
+        let comment = CommentRecord {
+            id,
+            article_id: article.id.clone(),
+            body,
+            author_id: author_id.to_owned(),
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        // The article must still exist when the comment lands, or the comment
+        // would outlive the deletion that cleans up its article's comments.
+        let items = vec![
+            self.condition_check(&keys::article(&article.id), Expr::exists(keys::PK)),
+            self.put(
+                keys::comment(&article.id, comment.id).item(&comment)?,
+                Some(Expr::not_exists(keys::PK)),
+            ),
+        ];
+        match self.transact("create comment", items).await? {
+            Ok(()) => Ok(comment),
+            Err(cancelled) if cancelled.failed(0) => Err(ApiError::NotFound("article")),
+            Err(cancelled) => Err(ApiError::internal(format!("create comment: {cancelled:?}"))),
         }
-        Err(ApiError::Unavailable(
-            "comment ids kept being taken".to_owned(),
-        ))
+    }
+
+    /// Takes the article's next comment id.
+    async fn next_comment_id(&self, article_id: &str) -> Result<u64, ApiError> {
+        let update = UpdateExpr::new().add("comment_seq", 1).condition(|c| {
+            c.and_exists(keys::PK);
+        });
+        let (expression, condition, names, values) = update.into_parts();
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::article(article_id).to_map()))
+            .update_expression(expression)
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        let output = match result {
+            Ok(output) => output,
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                return Err(ApiError::NotFound("article"));
+            }
+            Err(err) => return Err(sdk_error("next comment id", err)),
+        };
+        output
+            .attributes
+            .and_then(|a| a.get("comment_seq")?.as_n().ok()?.parse().ok())
+            .ok_or_else(|| ApiError::internal("comment_seq missing from the update's answer"))
     }
 
     /// The newest `limit` comments after skipping `offset`, newest first.

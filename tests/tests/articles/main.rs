@@ -1,0 +1,310 @@
+//! Articles end to end: creating, reading, listing, the feed, editing,
+//! deleting, favorites, comments, tags and the health check, called in-process
+//! through real API Gateway v2 events against DynamoDB Local. Every test builds
+//! its own `App` on a fresh table, so tests never see each other's data.
+//!
+//! Run with `make test` (or `./scripts/test.sh -p conduit-tests --test articles`).
+
+mod comments;
+mod create;
+mod delete;
+mod favorites;
+mod feed;
+mod get;
+mod health;
+mod list;
+mod race;
+mod tags;
+mod update;
+
+use conduit_tests::harness::{self, Reply, call, reply};
+use serde_json::{Value, json};
+use shared::App;
+
+/// The password every helper registers with.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A fresh app on its own table.
+pub async fn app() -> App {
+    harness::app().await
+}
+
+/// `{"errors": errors}`, the RealWorld error document.
+pub fn errors(errors: Value) -> Value {
+    json!({ "errors": errors })
+}
+
+/// `{"errors": {entity: ["not found"]}}`.
+pub fn not_found(entity: &str) -> Value {
+    errors(json!({ entity: ["not found"] }))
+}
+
+/// `{"errors": {entity: ["forbidden"]}}`.
+pub fn forbidden(entity: &str) -> Value {
+    errors(json!({ entity: ["forbidden"] }))
+}
+
+/// `{"errors": {"token": ["is missing"]}}`.
+pub fn token_missing() -> Value {
+    errors(json!({ "token": ["is missing"] }))
+}
+
+/// Asserts the exact status and body of a reply, showing both on failure.
+#[track_caller]
+pub fn assert_reply(reply: &Reply, status: u16, body: Value) {
+    assert_eq!(
+        (reply.status, &reply.body),
+        (status, &body),
+        "expected {status} {body}, got {} {}",
+        reply.status,
+        reply.body
+    );
+}
+
+/// Asserts the status of a reply, showing its body on failure.
+#[track_caller]
+pub fn assert_status(reply: &Reply, status: u16) {
+    assert_eq!(
+        reply.status, status,
+        "expected {status}, got {} {}",
+        reply.status, reply.body
+    );
+}
+
+/// Whether `s` is a timestamp as the API writes them: `2026-01-02T03:04:05.678Z`.
+pub fn is_timestamp(s: &str) -> bool {
+    let pattern = "dddd-dd-ddTdd:dd:dd.dddZ";
+    s.len() == pattern.len()
+        && s.chars().zip(pattern.chars()).all(|(c, p)| match p {
+            'd' => c.is_ascii_digit(),
+            other => c == other,
+        })
+}
+
+// ---- users -----------------------------------------------------------------
+
+/// Registers `username` (email `<username>@example.com`) and returns its token.
+pub async fn register(app: &App, username: &str) -> String {
+    let body = json!({ "user": {
+        "username": username,
+        "email": format!("{username}@example.com"),
+        "password": PASSWORD,
+    }});
+    let r =
+        reply(register_user::handler(app, call("POST", "/api/users").json(body).request()).await);
+    assert_status(&r, 201);
+    r.body["user"]["token"]
+        .as_str()
+        .expect("registration returns a token")
+        .to_owned()
+}
+
+/// `POST /api/profiles/{username}/follow`, insisting on a 200.
+pub async fn follow(app: &App, token: &str, username: &str) {
+    let c = call("POST", "/api/profiles/{username}/follow")
+        .param("username", username)
+        .token(token);
+    let r = reply(follow_user::handler(app, c.request()).await);
+    assert_status(&r, 200);
+}
+
+/// `DELETE /api/profiles/{username}/follow`, insisting on a 200.
+pub async fn unfollow(app: &App, token: &str, username: &str) {
+    let c = call("DELETE", "/api/profiles/{username}/follow")
+        .param("username", username)
+        .token(token);
+    let r = reply(unfollow_user::handler(app, c.request()).await);
+    assert_status(&r, 200);
+}
+
+fn with_token(c: harness::Call, token: Option<&str>) -> harness::Call {
+    match token {
+        Some(token) => c.token(token),
+        None => c,
+    }
+}
+
+// ---- articles --------------------------------------------------------------
+
+/// `POST /api/articles` with any body.
+pub async fn create_article_body(app: &App, token: Option<&str>, body: Value) -> Reply {
+    let c = with_token(call("POST", "/api/articles").json(body), token);
+    reply(create_article::handler(app, c.request()).await)
+}
+
+/// The draft `{"article": {...}}` with this title and tags.
+pub fn draft(title: &str, tags: &[&str]) -> Value {
+    json!({ "article": {
+        "title": title,
+        "description": format!("About {title}"),
+        "body": format!("The body of {title}"),
+        "tagList": tags,
+    }})
+}
+
+/// Publishes an article as `token`, insisting on a 201; returns its slug.
+pub async fn create_article(app: &App, token: &str, title: &str, tags: &[&str]) -> String {
+    let r = create_article_body(app, Some(token), draft(title, tags)).await;
+    assert_status(&r, 201);
+    slug_of(&r)
+}
+
+/// The slug of an `{"article": {...}}` reply.
+#[track_caller]
+pub fn slug_of(r: &Reply) -> String {
+    r.body["article"]["slug"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no slug in {} {}", r.status, r.body))
+        .to_owned()
+}
+
+/// `GET /api/articles/{slug}`.
+pub async fn get_article(app: &App, slug: &str, token: Option<&str>) -> Reply {
+    let c = with_token(
+        call("GET", "/api/articles/{slug}").param("slug", slug),
+        token,
+    );
+    reply(get_article::handler(app, c.request()).await)
+}
+
+/// `GET /api/articles?<query>`.
+pub async fn list(app: &App, token: Option<&str>, query: &[(&str, &str)]) -> Reply {
+    let mut c = call("GET", "/api/articles");
+    for (k, v) in query {
+        c = c.query(k, v);
+    }
+    reply(list_articles::handler(app, with_token(c, token).request()).await)
+}
+
+/// `GET /api/articles/feed?<query>`.
+pub async fn feed(app: &App, token: Option<&str>, query: &[(&str, &str)]) -> Reply {
+    let mut c = call("GET", "/api/articles/feed");
+    for (k, v) in query {
+        c = c.query(k, v);
+    }
+    reply(feed_articles::handler(app, with_token(c, token).request()).await)
+}
+
+/// `PUT /api/articles/{slug}` with `{"article": changes}`.
+pub async fn update_article(app: &App, token: Option<&str>, slug: &str, changes: Value) -> Reply {
+    let c = call("PUT", "/api/articles/{slug}")
+        .param("slug", slug)
+        .json(json!({ "article": changes }));
+    reply(update_article::handler(app, with_token(c, token).request()).await)
+}
+
+/// `DELETE /api/articles/{slug}`.
+pub async fn delete_article(app: &App, token: Option<&str>, slug: &str) -> Reply {
+    let c = call("DELETE", "/api/articles/{slug}").param("slug", slug);
+    reply(delete_article::handler(app, with_token(c, token).request()).await)
+}
+
+/// `POST /api/articles/{slug}/favorite`.
+pub async fn favorite(app: &App, token: Option<&str>, slug: &str) -> Reply {
+    let c = call("POST", "/api/articles/{slug}/favorite").param("slug", slug);
+    reply(favorite_article::handler(app, with_token(c, token).request()).await)
+}
+
+/// `DELETE /api/articles/{slug}/favorite`.
+pub async fn unfavorite(app: &App, token: Option<&str>, slug: &str) -> Reply {
+    let c = call("DELETE", "/api/articles/{slug}/favorite").param("slug", slug);
+    reply(unfavorite_article::handler(app, with_token(c, token).request()).await)
+}
+
+/// The slugs of an `{"articles": [...]}` reply, in order.
+#[track_caller]
+pub fn slugs(r: &Reply) -> Vec<String> {
+    r.body["articles"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no articles in {} {}", r.status, r.body))
+        .iter()
+        .map(|a| {
+            a["slug"]
+                .as_str()
+                .expect("every article has a slug")
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The `articlesCount` of a list reply.
+#[track_caller]
+pub fn count(r: &Reply) -> u64 {
+    r.body["articlesCount"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no articlesCount in {} {}", r.status, r.body))
+}
+
+/// Asserts a list reply is a 200 with exactly these slugs, in order, and this count.
+#[track_caller]
+pub fn assert_list(r: &Reply, expected: &[&str], expected_count: u64) {
+    assert_status(r, 200);
+    assert_eq!(
+        (slugs(r), count(r)),
+        (
+            expected.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            expected_count
+        ),
+        "list {}",
+        r.body
+    );
+}
+
+// ---- comments --------------------------------------------------------------
+
+/// `POST /api/articles/{slug}/comments` with `{"comment": {"body": body}}`.
+pub async fn create_comment(app: &App, token: Option<&str>, slug: &str, body: Value) -> Reply {
+    let c = call("POST", "/api/articles/{slug}/comments")
+        .param("slug", slug)
+        .json(json!({ "comment": { "body": body } }));
+    reply(create_comment::handler(app, with_token(c, token).request()).await)
+}
+
+/// Comments as `token`, insisting on a 201; returns the comment's id.
+pub async fn comment(app: &App, token: &str, slug: &str, body: &str) -> u64 {
+    let r = create_comment(app, Some(token), slug, json!(body)).await;
+    assert_status(&r, 201);
+    r.body["comment"]["id"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("comment id is an integer: {}", r.body))
+}
+
+/// `GET /api/articles/{slug}/comments`.
+pub async fn list_comments(app: &App, token: Option<&str>, slug: &str) -> Reply {
+    let c = call("GET", "/api/articles/{slug}/comments").param("slug", slug);
+    reply(list_comments::handler(app, with_token(c, token).request()).await)
+}
+
+/// The ids of a comment list reply, in order.
+#[track_caller]
+pub fn comment_ids(r: &Reply) -> Vec<u64> {
+    assert_status(r, 200);
+    r.body["comments"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no comments in {}", r.body))
+        .iter()
+        .map(|c| c["id"].as_u64().expect("integer comment id"))
+        .collect()
+}
+
+/// `DELETE /api/articles/{slug}/comments/{id}`.
+pub async fn delete_comment(app: &App, token: Option<&str>, slug: &str, id: &str) -> Reply {
+    let c = call("DELETE", "/api/articles/{slug}/comments/{id}")
+        .param("slug", slug)
+        .param("id", id);
+    reply(delete_comment::handler(app, with_token(c, token).request()).await)
+}
+
+// ---- tags ------------------------------------------------------------------
+
+/// `GET /api/tags`, insisting on a 200; returns the tags in order.
+pub async fn tags(app: &App) -> Vec<String> {
+    let r = reply(list_tags::handler(app, call("GET", "/api/tags").request()).await);
+    assert_status(&r, 200);
+    r.body["tags"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no tags in {}", r.body))
+        .iter()
+        .map(|t| t.as_str().expect("tags are strings").to_owned())
+        .collect()
+}
