@@ -127,14 +127,27 @@ mod tests {
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
 
     #[test]
-    fn requires_table_and_secret() {
+    fn requires_a_table() {
         assert_eq!(
             config(&[("JWT_SECRET", SECRET)]).unwrap_err(),
             ConfigError::Missing("TABLE_NAME")
         );
-        assert_eq!(
-            config(&[("TABLE_NAME", "t")]).unwrap_err(),
-            ConfigError::Missing("JWT_SECRET")
+    }
+
+    #[test]
+    fn the_secret_comes_from_the_value_or_secrets_manager() {
+        assert!(config(&[("TABLE_NAME", "t")]).unwrap().jwt_secret.is_none());
+        let c = config(&[
+            ("TABLE_NAME", "t"),
+            ("JWT_SECRET_ARN", "arn:aws:secretsmanager:x"),
+        ])
+        .unwrap();
+        assert!(
+            matches!(c.jwt_secret, Some(SecretSource::SecretsManager(arn)) if arn == "arn:aws:secretsmanager:x")
+        );
+        let c = config(&[("TABLE_NAME", "t"), ("JWT_SECRET", SECRET)]).unwrap();
+        assert!(
+            matches!(c.jwt_secret, Some(SecretSource::Value(s)) if s.expose() == SECRET.as_bytes())
         );
     }
 

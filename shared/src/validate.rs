@@ -42,6 +42,40 @@ impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Patch<T> {
     }
 }
 
+impl Patch<String> {
+    /// A field that may be left out but, once given, must be valid: `null` is
+    /// "can't be blank", a value goes through `check`.
+    pub fn required(
+        self,
+        field: &'static str,
+        errors: &mut FieldErrors,
+        check: impl FnOnce(&str, &mut FieldErrors) -> Option<String>,
+    ) -> Option<String> {
+        match self {
+            Patch::Absent => None,
+            Patch::Null => {
+                errors.add(field, BLANK);
+                None
+            }
+            Patch::Value(value) => check(&value, errors),
+        }
+    }
+
+    /// A field that may be cleared: `Some(None)` for `null` (and for whatever
+    /// `check` maps to `None`, such as `""`), `None` when left out.
+    pub fn clearable(
+        self,
+        errors: &mut FieldErrors,
+        check: impl FnOnce(&str, &mut FieldErrors) -> Option<String>,
+    ) -> Option<Option<String>> {
+        match self {
+            Patch::Absent => None,
+            Patch::Null => Some(None),
+            Patch::Value(value) => Some(check(&value, errors)),
+        }
+    }
+}
+
 fn too_long(max: usize) -> String {
     format!("is too long (maximum is {max} characters)")
 }

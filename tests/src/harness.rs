@@ -118,6 +118,12 @@ impl Call {
 
     /// The v2 event JSON, parsed the way the Lambda runtime parses it.
     pub fn request(&self) -> Request {
+        lambda_http::request::from_str(&self.event().to_string())
+            .expect("a valid HTTP API v2 event")
+    }
+
+    /// The HTTP API (payload 2.0) event Lambda would receive for this call.
+    pub fn event(&self) -> Value {
         let raw_query = self
             .query
             .iter()
@@ -169,7 +175,7 @@ impl Call {
         if let Some(body) = &self.body {
             event["body"] = json!(body);
         }
-        lambda_http::request::from_str(&event.to_string()).expect("a valid HTTP API v2 event")
+        event
     }
 }
 
@@ -222,4 +228,31 @@ pub fn reply(result: Result<Response<Body>, lambda_http::Error>) -> Reply {
         headers,
         body,
     }
+}
+
+/// `{"errors": errors}`, the RealWorld error document.
+pub fn errors(errors: Value) -> Value {
+    json!({ "errors": errors })
+}
+
+/// Asserts the exact status and body of a reply, showing both on failure.
+#[track_caller]
+pub fn assert_reply(reply: &Reply, status: u16, body: Value) {
+    assert_eq!(
+        (reply.status, &reply.body),
+        (status, &body),
+        "expected {status} {body}, got {} {}",
+        reply.status,
+        reply.body
+    );
+}
+
+/// Asserts the status of a reply, showing its body on failure.
+#[track_caller]
+pub fn assert_status(reply: &Reply, status: u16) {
+    assert_eq!(
+        reply.status, status,
+        "expected {status}, got {} {}",
+        reply.status, reply.body
+    );
 }

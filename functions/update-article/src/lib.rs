@@ -9,7 +9,7 @@ use shared::{
     db::articles::ArticleChanges,
     http,
     model::ArticleBody,
-    validate::{self, ARTICLE_BODY_MAX, BLANK, DESCRIPTION_MAX, Patch, TITLE_MAX},
+    validate::{self, ARTICLE_BODY_MAX, DESCRIPTION_MAX, Patch, TITLE_MAX},
 };
 
 #[derive(Deserialize)]
@@ -34,36 +34,23 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
     http::respond(update(app, &req).await)
 }
 
-fn text(
-    field: &'static str,
-    patch: Patch<String>,
-    max: usize,
-    errors: &mut FieldErrors,
-) -> Option<String> {
-    match patch {
-        Patch::Absent => None,
-        Patch::Null => {
-            errors.add(field, BLANK);
-            None
-        }
-        Patch::Value(value) => validate::text(field, Some(&value), max, errors),
-    }
-}
-
 async fn update(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let editor = auth::require_user(app, req)?;
     let changes = http::parse_body::<Envelope>(req)?
         .article
         .unwrap_or_default();
     let mut errors = FieldErrors::new();
-    let title = text("title", changes.title, TITLE_MAX, &mut errors);
-    let description = text(
-        "description",
-        changes.description,
-        DESCRIPTION_MAX,
-        &mut errors,
-    );
-    let body = text("body", changes.body, ARTICLE_BODY_MAX, &mut errors);
+    let title = changes.title.required("title", &mut errors, |v, e| {
+        validate::text("title", Some(v), TITLE_MAX, e)
+    });
+    let description = changes
+        .description
+        .required("description", &mut errors, |v, e| {
+            validate::text("description", Some(v), DESCRIPTION_MAX, e)
+        });
+    let body = changes.body.required("body", &mut errors, |v, e| {
+        validate::text("body", Some(v), ARTICLE_BODY_MAX, e)
+    });
     let tag_list = match changes.tag_list {
         Patch::Absent => None,
         Patch::Null => {

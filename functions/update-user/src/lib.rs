@@ -10,7 +10,7 @@ use shared::{
     db::users::UserChanges,
     http,
     model::UserBody,
-    validate::{self, BLANK, Patch},
+    validate::{self, Patch},
 };
 
 #[derive(Deserialize)]
@@ -36,55 +36,25 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
     http::respond(update(app, &req).await)
 }
 
-/// A field that, once given, must hold a valid value.
-fn required(
-    field: &'static str,
-    patch: Patch<String>,
-    check: fn(Option<&str>, &mut FieldErrors) -> Option<String>,
-    errors: &mut FieldErrors,
-) -> Option<String> {
-    match patch {
-        Patch::Absent => None,
-        Patch::Null => {
-            errors.add(field, BLANK);
-            None
-        }
-        Patch::Value(value) => check(Some(&value), errors),
-    }
-}
-
-/// A field that may be cleared with `null` (or `""`, which the check maps to `None`).
-fn clearable(
-    patch: Patch<String>,
-    check: fn(Option<&str>, &mut FieldErrors) -> Option<String>,
-    errors: &mut FieldErrors,
-) -> Option<Option<String>> {
-    match patch {
-        Patch::Absent => None,
-        Patch::Null => Some(None),
-        Patch::Value(value) => Some(check(Some(&value), errors)),
-    }
-}
-
 async fn update(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let user_id = auth::require_user(app, req)?;
     let changes = http::parse_body::<Envelope>(req)?.user.unwrap_or_default();
     let mut errors = FieldErrors::new();
-    let username = required(
-        "username",
-        changes.username,
-        validate::username,
-        &mut errors,
-    );
-    let email = required("email", changes.email, validate::email, &mut errors);
-    let password = required(
-        "password",
-        changes.password,
-        validate::password,
-        &mut errors,
-    );
-    let bio = clearable(changes.bio, validate::bio, &mut errors);
-    let image = clearable(changes.image, validate::image, &mut errors);
+    let username = changes.username.required("username", &mut errors, |v, e| {
+        validate::username(Some(v), e)
+    });
+    let email = changes
+        .email
+        .required("email", &mut errors, |v, e| validate::email(Some(v), e));
+    let password = changes.password.required("password", &mut errors, |v, e| {
+        validate::password(Some(v), e)
+    });
+    let bio = changes
+        .bio
+        .clearable(&mut errors, |v, e| validate::bio(Some(v), e));
+    let image = changes
+        .image
+        .clearable(&mut errors, |v, e| validate::image(Some(v), e));
     errors.into_result()?;
 
     let password_hash = match password {

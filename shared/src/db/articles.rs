@@ -202,6 +202,20 @@ impl Db {
             .ok_or(not_found)
     }
 
+    /// The article a slug names, for its author only: 404, or 403 for anyone
+    /// else. The writes that follow check authorship again, in their condition.
+    pub async fn authored_article(
+        &self,
+        slug: &str,
+        editor: &str,
+    ) -> Result<ArticleRecord, ApiError> {
+        let article = self.article_by_slug(slug).await?;
+        if article.author_id != editor {
+            return Err(ApiError::Forbidden("article"));
+        }
+        Ok(article)
+    }
+
     /// Applies `changes` as user `editor`. The write only lands if the editor is
     /// the author and the article is as it was read: the check is the write's
     /// condition, not a separate read.

@@ -17,6 +17,7 @@ mod tokens;
 mod update;
 
 use conduit_tests::harness::{self, Reply, call, reply};
+pub use conduit_tests::harness::{assert_reply, assert_status, errors};
 use serde_json::{Value, json};
 use shared::App;
 
@@ -26,33 +27,6 @@ pub const PASSWORD: &str = "correct horse battery";
 /// `email` for a username, so helpers can log users in again.
 pub fn email_of(username: &str) -> String {
     format!("{username}@example.com")
-}
-
-/// `{"errors": errors}`, the RealWorld error document.
-pub fn errors(errors: Value) -> Value {
-    json!({ "errors": errors })
-}
-
-/// Asserts the exact status and body of a reply, showing both on failure.
-#[track_caller]
-pub fn assert_reply(reply: &Reply, status: u16, body: Value) {
-    assert_eq!(
-        (reply.status, &reply.body),
-        (status, &body),
-        "expected {status} {body}, got {} {}",
-        reply.status,
-        reply.body
-    );
-}
-
-/// Asserts the status of a reply, showing its body on failure.
-#[track_caller]
-pub fn assert_status(reply: &Reply, status: u16) {
-    assert_eq!(
-        reply.status, status,
-        "expected {status}, got {} {}",
-        reply.status, reply.body
-    );
 }
 
 /// The token of a `{"user": {...}}` reply.

@@ -18,6 +18,7 @@ mod tags;
 mod update;
 
 use conduit_tests::harness::{self, Reply, call, reply};
+pub use conduit_tests::harness::{assert_reply, assert_status, errors};
 use serde_json::{Value, json};
 use shared::App;
 
@@ -27,11 +28,6 @@ pub const PASSWORD: &str = "correct horse battery";
 /// A fresh app on its own table.
 pub async fn app() -> App {
     harness::app().await
-}
-
-/// `{"errors": errors}`, the RealWorld error document.
-pub fn errors(errors: Value) -> Value {
-    json!({ "errors": errors })
 }
 
 /// `{"errors": {entity: ["not found"]}}`.
@@ -47,28 +43,6 @@ pub fn forbidden(entity: &str) -> Value {
 /// `{"errors": {"token": ["is missing"]}}`.
 pub fn token_missing() -> Value {
     errors(json!({ "token": ["is missing"] }))
-}
-
-/// Asserts the exact status and body of a reply, showing both on failure.
-#[track_caller]
-pub fn assert_reply(reply: &Reply, status: u16, body: Value) {
-    assert_eq!(
-        (reply.status, &reply.body),
-        (status, &body),
-        "expected {status} {body}, got {} {}",
-        reply.status,
-        reply.body
-    );
-}
-
-/// Asserts the status of a reply, showing its body on failure.
-#[track_caller]
-pub fn assert_status(reply: &Reply, status: u16) {
-    assert_eq!(
-        reply.status, status,
-        "expected {status}, got {} {}",
-        reply.status, reply.body
-    );
 }
 
 /// Whether `s` is a timestamp as the API writes them: `2026-01-02T03:04:05.678Z`.
