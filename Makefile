@@ -1,5 +1,5 @@
 # The project's entry points. Each installs what it needs on first use.
-.PHONY: dev test conformance package
+.PHONY: dev test conformance package bench
 
 # The whole API on http://127.0.0.1:9000/api against DynamoDB Local.
 # Ports: make dev API_PORT=9100 DYNAMODB_PORT=8100
@@ -17,3 +17,8 @@ conformance:
 # sam build of every function for arm64 (release profile), with sizes.
 package:
 	@./scripts/package.sh
+
+# Size, cold start, latency, memory and DynamoDB cost of every function against
+# a hello-world floor: make bench [ARGS=--quick | ARGS="--function get-article"]
+bench:
+	@./scripts/bench.sh $(ARGS)

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make bench`: builds the functions and a hello-world floor with the release
+# profile (cargo-lambda, x86_64 so they run here), then measures every function
+# against DynamoDB Local of its own. Results: target/bench/results.{md,json}.
+#   --quick              one function, few runs (CI keeps the harness working)
+#   --function NAME      one function, full runs
+source "$(dirname "$0")/lib.sh"
+
+ensure_cargo_lambda
+ensure_dynamodb_local
+
+quick=0
+function=""
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1; args+=(--quick) ;;
+    --function) function=$2; args+=(--function "$2"); shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+cd "$ROOT"
+if [ -n "$function" ]; then
+  bins=(--bin "$function")
+elif [ "$quick" = 1 ]; then
+  bins=(--bin get-article)
+else
+  bins=()
+  for dir in functions/*/; do bins+=(--bin "$(basename "$dir")"); done
+fi
+log "building the functions, the floor and the harness (release profile)"
+cargo lambda build --release --x86-64 "${bins[@]}" --bin floor --bin bench
+
+port=$(free_port)
+DYNAMODB_PID=""
+trap 'stop_pids "$DYNAMODB_PID"' EXIT
+start_dynamodb "$port"
+
+DYNAMODB_ENDPOINT="http://127.0.0.1:$port" target/lambda/bench/bootstrap \
+  --lambda-dir target/lambda --out target/bench "${args[@]}"

@@ -1,0 +1,276 @@
+//! `make bench`: size, cold start, warm latency and its part outside DynamoDB,
+//! peak memory and DynamoDB cost of every function, each beside the same
+//! figures for a hello-world `lambda_http` function (the floor).
+//!
+//! Usage: bench [--quick] [--function NAME] --lambda-dir DIR --out DIR
+//! with `DYNAMODB_ENDPOINT` pointing at DynamoDB Local.
+
+mod proxy;
+mod report;
+mod runtime;
+mod scenarios;
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use conduit_tests::{
+    harness,
+    table::{TableDefinition, template_path},
+};
+use shared::App;
+
+use crate::{proxy::Proxy, report::Figures, runtime::RuntimeApi, scenarios::Fixture};
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+struct Plan {
+    cold_runs: usize,
+    warm_runs: usize,
+    cost_runs: usize,
+    small: usize,
+    large: usize,
+}
+
+const FULL: Plan = Plan {
+    cold_runs: 10,
+    warm_runs: 200,
+    cost_runs: 5,
+    small: 100,
+    large: 10_000,
+};
+const QUICK: Plan = Plan {
+    cold_runs: 3,
+    warm_runs: 20,
+    cost_runs: 3,
+    small: 100,
+    large: 300,
+};
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<(), Error> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let quick = args.iter().any(|a| a == "--quick");
+    let plan = if quick { QUICK } else { FULL };
+    let lambda_dir = PathBuf::from(flag("--lambda-dir").ok_or("--lambda-dir is required")?);
+    let out_dir = PathBuf::from(flag("--out").ok_or("--out is required")?);
+    let endpoint = harness::endpoint();
+    let upstream: SocketAddr = endpoint.trim_start_matches("http://").parse()?;
+
+    let mut functions: Vec<String> = std::fs::read_dir(&lambda_dir)?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| {
+            name != "floor" && name != "bench" && lambda_dir.join(name).join("bootstrap").is_file()
+        })
+        .collect();
+    functions.sort();
+    if let Some(only) = flag("--function") {
+        functions.retain(|f| *f == only);
+    } else if quick {
+        functions.retain(|f| f == "get-article");
+    }
+    if functions.is_empty() {
+        return Err("no function to measure".into());
+    }
+
+    let table = format!("bench-{}", uuid::Uuid::new_v4().simple());
+    let config = harness::config(&endpoint, &table);
+    let app = App::new(&config).await?;
+    TableDefinition::from_template(&template_path())?
+        .create(app.db.client(), &table)
+        .await?;
+    let pool = plan.cold_runs + plan.warm_runs + 2 * plan.cost_runs + 4;
+    eprintln!("seeding {} articles", plan.small);
+    let mut fixture = scenarios::seed(&app, plan.small, pool).await?;
+    let proxy = Proxy::start(upstream).await?;
+    let secret = match &config.jwt_secret {
+        Some(shared::config::SecretSource::Value(s)) => String::from_utf8(s.expose().to_vec())?,
+        _ => unreachable!("the harness configures a key"),
+    };
+    let env = vec![
+        ("TABLE_NAME".to_owned(), table.clone()),
+        ("JWT_SECRET".to_owned(), secret),
+        (
+            "DYNAMODB_ENDPOINT".to_owned(),
+            format!("http://{}", proxy.addr),
+        ),
+        ("AWS_REGION".to_owned(), "us-east-1".to_owned()),
+    ];
+
+    eprintln!("measuring the floor");
+    let floor = measure(&lambda_dir, "floor", &env, &plan, &mut fixture, &proxy).await?;
+    let mut results = Vec::new();
+    for function in &functions {
+        eprintln!("measuring {function}");
+        results.push(measure(&lambda_dir, function, &env, &plan, &mut fixture, &proxy).await?);
+    }
+
+    eprintln!("growing the table to {} articles", plan.large);
+    scenarios::grow(&app, &fixture.author_id, plan.large - plan.small).await?;
+    for figures in &mut results {
+        let (reads, writes) = cost(
+            &lambda_dir,
+            &figures.function,
+            &env,
+            &plan,
+            &mut fixture,
+            &proxy,
+        )
+        .await?;
+        figures.read_units_large = reads;
+        figures.write_units_large = writes;
+    }
+
+    report::write(&out_dir, &floor, &results, plan.small, plan.large, quick)?;
+    Ok(())
+}
+
+/// A function process, talking to its own runtime API.
+struct Process {
+    child: Child,
+    api: RuntimeApi,
+    started: Instant,
+}
+
+impl Process {
+    async fn start(binary: &Path, function: &str, env: &[(String, String)]) -> Result<Self, Error> {
+        let api = RuntimeApi::start().await?;
+        let mut command = Command::new(binary);
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", function)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let started = Instant::now();
+        let child = command.spawn()?;
+        Ok(Self {
+            child,
+            api,
+            started,
+        })
+    }
+
+    /// From exec to the first request for work.
+    async fn cold_start(&mut self) -> Result<Duration, Error> {
+        let polled = self
+            .api
+            .first_poll(TIMEOUT)
+            .await
+            .ok_or("the function never asked for work")?;
+        Ok(polled - self.started)
+    }
+
+    async fn invoke(
+        &self,
+        function: &str,
+        fixture: &mut Fixture,
+    ) -> Result<runtime::Outcome, Error> {
+        let (event, status) = scenarios::next(function, fixture).ok_or("a request pool ran dry")?;
+        let outcome = self.api.invoke(event.to_string(), TIMEOUT).await?;
+        let answer: serde_json::Value = serde_json::from_str(&outcome.response)?;
+        if answer["statusCode"].as_u64() != Some(u64::from(status)) {
+            return Err(format!("{function}: expected {status}, got {}", outcome.response).into());
+        }
+        Ok(outcome)
+    }
+
+    /// Peak resident memory so far, in bytes.
+    fn peak_rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn measure(
+    lambda_dir: &Path,
+    function: &str,
+    env: &[(String, String)],
+    plan: &Plan,
+    fixture: &mut Fixture,
+    proxy: &Proxy,
+) -> Result<Figures, Error> {
+    let binary = lambda_dir.join(function).join("bootstrap");
+    let mut figures = Figures::new(function, &binary)?;
+    for _ in 0..plan.cold_runs {
+        let mut process = Process::start(&binary, function, env).await?;
+        figures.cold.push(process.cold_start().await?);
+        figures
+            .first
+            .push(process.invoke(function, fixture).await?.latency);
+        figures.peak_rss = figures.peak_rss.max(process.peak_rss());
+    }
+    let mut process = Process::start(&binary, function, env).await?;
+    process.cold_start().await?;
+    process.invoke(function, fixture).await?;
+    proxy.take();
+    for _ in 0..plan.warm_runs {
+        let outcome = process.invoke(function, fixture).await?;
+        let usage = proxy.take();
+        figures.warm.push(outcome.latency);
+        figures
+            .overhead
+            .push(outcome.latency.saturating_sub(usage.db_time));
+        figures.read_units.push(usage.read_units);
+        figures.write_units.push(usage.write_units);
+    }
+    figures.peak_rss = figures.peak_rss.max(process.peak_rss());
+    Ok(figures)
+}
+
+/// Median read and write units per request, on the table as it is now.
+async fn cost(
+    lambda_dir: &Path,
+    function: &str,
+    env: &[(String, String)],
+    plan: &Plan,
+    fixture: &mut Fixture,
+    proxy: &Proxy,
+) -> Result<(f64, f64), Error> {
+    let binary = lambda_dir.join(function).join("bootstrap");
+    let mut process = Process::start(&binary, function, env).await?;
+    process.cold_start().await?;
+    process.invoke(function, fixture).await?;
+    let (mut reads, mut writes) = (Vec::new(), Vec::new());
+    for _ in 0..plan.cost_runs {
+        proxy.take();
+        process.invoke(function, fixture).await?;
+        let usage = proxy.take();
+        reads.push(usage.read_units);
+        writes.push(usage.write_units);
+    }
+    Ok((report::median_f(&reads), report::median_f(&writes)))
+}

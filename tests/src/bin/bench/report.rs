@@ -1,0 +1,249 @@
+//! The figures, printed as a table and written as JSON and Markdown.
+
+use std::{path::Path, time::Duration};
+
+use serde_json::json;
+
+pub struct Figures {
+    pub function: String,
+    pub size: u64,
+    pub zip: u64,
+    pub cold: Vec<Duration>,
+    pub first: Vec<Duration>,
+    pub warm: Vec<Duration>,
+    pub overhead: Vec<Duration>,
+    pub peak_rss: u64,
+    pub read_units: Vec<f64>,
+    pub write_units: Vec<f64>,
+    pub read_units_large: f64,
+    pub write_units_large: f64,
+}
+
+impl Figures {
+    pub fn new(function: &str, binary: &Path) -> std::io::Result<Self> {
+        Ok(Self {
+            function: function.to_owned(),
+            size: std::fs::metadata(binary)?.len(),
+            zip: zipped_size(binary)?,
+            cold: Vec::new(),
+            first: Vec::new(),
+            warm: Vec::new(),
+            overhead: Vec::new(),
+            peak_rss: 0,
+            read_units: Vec::new(),
+            write_units: Vec::new(),
+            read_units_large: 0.0,
+            write_units_large: 0.0,
+        })
+    }
+}
+
+/// The size of the deploy zip: the binary alone, deflated at level 9.
+fn zipped_size(binary: &Path) -> std::io::Result<u64> {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import io,sys,zipfile;b=io.BytesIO();z=zipfile.ZipFile(b,'w',zipfile.ZIP_DEFLATED,compresslevel=9);z.write(sys.argv[1],'bootstrap');z.close();print(len(b.getvalue()))",
+        ])
+        .arg(binary)
+        .output()?;
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0))
+}
+
+fn percentile(values: &[Duration], p: f64) -> Duration {
+    if values.is_empty() {
+        return Duration::ZERO;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort();
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+pub fn median_f(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1024.0 / 1024.0
+}
+
+fn ratio(value: f64, floor: f64) -> String {
+    if floor > 0.0 {
+        format!("{:.2}×", value / floor)
+    } else {
+        "–".to_owned()
+    }
+}
+
+struct Row {
+    function: String,
+    size: u64,
+    zip: u64,
+    cold_p50: Duration,
+    cold_max: Duration,
+    first_p50: Duration,
+    warm_p50: Duration,
+    warm_p99: Duration,
+    overhead_p50: Duration,
+    overhead_p99: Duration,
+    rss: u64,
+    reads_small: f64,
+    reads_large: f64,
+    writes_small: f64,
+    writes_large: f64,
+}
+
+fn row(f: &Figures) -> Row {
+    Row {
+        function: f.function.clone(),
+        size: f.size,
+        zip: f.zip,
+        cold_p50: percentile(&f.cold, 50.0),
+        cold_max: percentile(&f.cold, 100.0),
+        first_p50: percentile(&f.first, 50.0),
+        warm_p50: percentile(&f.warm, 50.0),
+        warm_p99: percentile(&f.warm, 99.0),
+        overhead_p50: percentile(&f.overhead, 50.0),
+        overhead_p99: percentile(&f.overhead, 99.0),
+        rss: f.peak_rss,
+        reads_small: median_f(&f.read_units),
+        reads_large: f.read_units_large,
+        writes_small: median_f(&f.write_units),
+        writes_large: f.write_units_large,
+    }
+}
+
+pub fn write(
+    out: &Path,
+    floor: &Figures,
+    results: &[Figures],
+    small: usize,
+    large: usize,
+    quick: bool,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(out)?;
+    let floor = row(floor);
+    let rows: Vec<Row> = results.iter().map(row).collect();
+
+    let mut md = String::new();
+    md.push_str(&format!(
+        "Runs: {} mode. Times in ms, sizes in MB; `×` is the ratio to the floor (a hello-world `lambda_http` function, same profile, same run). RCU/WCU: capacity units per request with {small} and with {large} articles.\n\n",
+        if quick { "quick" } else { "full" }
+    ));
+    md.push_str("| function | bootstrap | zip | cold start p50 | cold max | 1st invoke | warm p50 | warm p99 | overhead p50 | overhead p99 | peak RSS | RCU | RCU large | WCU | WCU large |\n");
+    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    let line = |r: &Row, with_ratio: bool| {
+        let rt = |v: f64, f: f64| {
+            if with_ratio {
+                format!(" ({})", ratio(v, f))
+            } else {
+                String::new()
+            }
+        };
+        format!(
+            "| {} | {:.2}{} | {:.2}{} | {:.2}{} | {:.2} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.1}{} | {:.1} | {:.1} | {:.1} | {:.1} |\n",
+            r.function,
+            mb(r.size),
+            rt(r.size as f64, floor.size as f64),
+            mb(r.zip),
+            rt(r.zip as f64, floor.zip as f64),
+            ms(r.cold_p50),
+            rt(ms(r.cold_p50), ms(floor.cold_p50)),
+            ms(r.cold_max),
+            ms(r.first_p50),
+            ms(r.warm_p50),
+            ms(r.warm_p99),
+            ms(r.overhead_p50),
+            ms(r.overhead_p99),
+            mb(r.rss),
+            rt(r.rss as f64, floor.rss as f64),
+            r.reads_small,
+            r.reads_large,
+            r.writes_small,
+            r.writes_large,
+        )
+    };
+    md.push_str(&line(&floor, false));
+    for r in &rows {
+        md.push_str(&line(r, true));
+    }
+
+    md.push_str("\nTargets: cold start ≤ 1.5× floor, overhead p50 ≤ 0.2 ms, peak RSS ≤ 20 MB, zip ≤ 3 MB, equal read units at both table sizes.\n\n");
+    let mut missed = Vec::new();
+    for r in &rows {
+        let checks = [
+            (
+                ms(r.cold_p50) <= 1.5 * ms(floor.cold_p50),
+                format!(
+                    "cold start {:.2} ms is {} the floor",
+                    ms(r.cold_p50),
+                    ratio(ms(r.cold_p50), ms(floor.cold_p50))
+                ),
+            ),
+            (
+                ms(r.overhead_p50) <= 0.2,
+                format!("overhead p50 {:.3} ms", ms(r.overhead_p50)),
+            ),
+            (mb(r.rss) <= 20.0, format!("peak RSS {:.1} MB", mb(r.rss))),
+            (mb(r.zip) <= 3.0, format!("zip {:.2} MB", mb(r.zip))),
+            (
+                (r.reads_small - r.reads_large).abs() < f64::EPSILON,
+                format!("read units {:.1} → {:.1}", r.reads_small, r.reads_large),
+            ),
+        ];
+        for (ok, what) in checks {
+            if !ok {
+                missed.push(format!("- {}: {what}", r.function));
+            }
+        }
+    }
+    if missed.is_empty() {
+        md.push_str("All targets met.\n");
+    } else {
+        md.push_str("Missed:\n");
+        md.push_str(&missed.join("\n"));
+        md.push('\n');
+    }
+    print!("{md}");
+    std::fs::write(out.join("results.md"), &md)?;
+
+    let json_row = |r: &Row| {
+        json!({
+            "function": r.function,
+            "bootstrap_bytes": r.size,
+            "zip_bytes": r.zip,
+            "cold_start_ms": {"p50": ms(r.cold_p50), "max": ms(r.cold_max)},
+            "first_invocation_ms": ms(r.first_p50),
+            "warm_ms": {"p50": ms(r.warm_p50), "p99": ms(r.warm_p99)},
+            "overhead_ms": {"p50": ms(r.overhead_p50), "p99": ms(r.overhead_p99)},
+            "peak_rss_bytes": r.rss,
+            "read_units": {"small": r.reads_small, "large": r.reads_large},
+            "write_units": {"small": r.writes_small, "large": r.writes_large},
+        })
+    };
+    let document = json!({
+        "mode": if quick { "quick" } else { "full" },
+        "articles": {"small": small, "large": large},
+        "floor": json_row(&floor),
+        "functions": rows.iter().map(json_row).collect::<Vec<_>>(),
+        "missed": missed,
+    });
+    std::fs::write(
+        out.join("results.json"),
+        serde_json::to_string_pretty(&document)?,
+    )?;
+    Ok(())
+}
