@@ -12,6 +12,11 @@ fi
 
 cd "$ROOT"
 started=$(date +%s)
+# One cargo invocation builds every function (dependencies once, links in
+# parallel); sam build's per-function builds then find them up to date.
+packages=()
+for dir in functions/*/; do packages+=(-p "$(basename "$dir")"); done
+cargo lambda build --release --arm64 "${packages[@]}"
 sam build
 elapsed=$(( $(date +%s) - started ))
 
