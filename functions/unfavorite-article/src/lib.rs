@@ -14,12 +14,6 @@ async fn unfavorite(app: &App, req: &Request) -> Result<Response<Body>, ApiError
         .article_by_slug(&http::path_param(req, "slug")?)
         .await?;
     app.db.unfavorite(&article, &user).await?;
-    // Read back, so the count includes every other caller's change too.
-    let article = app
-        .db
-        .get_article(&article.id)
-        .await?
-        .ok_or(ApiError::NotFound("article"))?;
-    let article = app.db.article_view(Some(&user), article).await?;
+    let article = app.db.fresh_article_view(&user, &article.id).await?;
     http::ok(&ArticleBody { article })
 }

@@ -72,6 +72,16 @@ impl Db {
             .ok_or_else(|| ApiError::internal("article author is missing"))
     }
 
+    /// The article as stored now, as `viewer` sees it: after a write, so its
+    /// counts include every other caller's changes too.
+    pub async fn fresh_article_view(&self, viewer: &str, id: &str) -> Result<Article, ApiError> {
+        let article = self
+            .get_article(id)
+            .await?
+            .ok_or(ApiError::NotFound("article"))?;
+        self.article_view(Some(viewer), article).await
+    }
+
     pub async fn comment_views(
         &self,
         viewer: Option<&str>,
