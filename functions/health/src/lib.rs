@@ -11,7 +11,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn check(app: &App) -> Result<Response<Body>, ApiError> {
     match app.db.ping().await {
-        Ok(()) => http::ok(&serde_json_status("ok")),
+        Ok(()) => http::ok(&Status { status: "ok" }),
         // Whatever the cause (timeout, permissions, a missing table), the
         // table is not usable: report it as unavailable, never as a bug.
         Err(ApiError::Unavailable(detail) | ApiError::Internal(detail)) => {
@@ -24,8 +24,4 @@ async fn check(app: &App) -> Result<Response<Body>, ApiError> {
 #[derive(serde::Serialize)]
 struct Status {
     status: &'static str,
-}
-
-fn serde_json_status(status: &'static str) -> Status {
-    Status { status }
 }

@@ -35,7 +35,7 @@ use crate::ApiError;
 use super::Item;
 
 pub const PK: &str = "pk";
-const MAX_PK_BYTES: usize = 2048;
+pub(crate) const MAX_PK_BYTES: usize = 2048;
 const MAX_SK_BYTES: usize = 1024;
 pub const SK: &str = "sk";
 

@@ -105,7 +105,7 @@ impl Db {
         limit: usize,
     ) -> Result<Vec<Item>, ApiError> {
         let mut items = Vec::new();
-        if pk.len() > 2048 {
+        if pk.len() > keys::MAX_PK_BYTES {
             // No item has such a partition key (see `Key::is_storable`).
             return Ok(items);
         }
