@@ -30,8 +30,13 @@ else
   bins=()
   for dir in functions/*/; do bins+=(--bin "$(basename "$dir")"); done
 fi
-log "building the functions, the floor and the harness (release profile)"
-cargo lambda build --release --x86-64 "${bins[@]}" --bin floor --bin bench
+# The functions as `sam build` builds them (the default members, so the same
+# features), then the floor and the harness from the test crate on their own:
+# built together, the harness's features would leak into the functions.
+log "building the functions (release profile)"
+cargo lambda build --release --x86-64 "${bins[@]}"
+log "building the floor and the harness (release profile)"
+cargo lambda build --release --x86-64 -p conduit-tests --bin floor --bin bench
 
 port=$(free_port)
 DYNAMODB_PID=""

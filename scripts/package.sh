@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make package`: `sam build` of every function (arm64, release profile, cross-
-# compiled by cargo-lambda with zig), then each function's binary and zip size.
+# `make package`: every function built for arm64 with the release profile
+# (cross-compiled by cargo-lambda with zig), `sam build`, then a check that SAM
+# left an arm64 `bootstrap` for every function of template.yaml, with sizes.
 source "$(dirname "$0")/lib.sh"
 
 ensure_cargo_lambda
@@ -12,28 +13,17 @@ fi
 
 cd "$ROOT"
 started=$(date +%s)
-# One cargo invocation builds every function (dependencies once, links in
-# parallel); sam build's per-function builds then find them up to date.
-packages=()
-for dir in functions/*/; do packages+=(-p "$(basename "$dir")"); done
-cargo lambda build --release --arm64 "${packages[@]}"
+# One cargo invocation builds every function (the workspace's default members):
+# dependencies once, links side by side. sam build then runs
+# `cargo lambda build --bin <function>` for each function, selects the same
+# default members, so the same features, finds it up to date and only copies
+# its bootstrap.
+log "building every function for arm64 (release profile)"
+cargo lambda build --release --arm64
+built=$(date +%s)
+log "sam build"
 sam build
-elapsed=$(( $(date +%s) - started ))
+finished=$(date +%s)
+log "cargo lambda build took $(( built - started ))s, sam build $(( finished - built ))s"
 
-log "sam build took ${elapsed}s"
-python3 - <<'PY'
-import io, os, zipfile
-root = ".aws-sam/build"
-rows = []
-for name in sorted(os.listdir(root)):
-    path = os.path.join(root, name, "bootstrap")
-    if not os.path.isfile(path):
-        continue
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        z.write(path, "bootstrap")
-    rows.append((name, os.path.getsize(path), len(buf.getvalue())))
-print(f"{'function':32} {'bootstrap':>12} {'zip':>12}")
-for name, raw, zipped in rows:
-    print(f"{name:32} {raw/1024/1024:>10.2f}MB {zipped/1024/1024:>10.2f}MB")
-PY
+python3 "$ROOT/scripts/check-package.py" template.yaml .aws-sam/build

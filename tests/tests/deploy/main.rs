@@ -1,9 +1,11 @@
 //! The deployment's single sources of truth, checked: every route is in the
 //! template, the local router, the function crates and the API spec; every
-//! function's IAM policy grants exactly the DynamoDB actions it performs.
+//! function's IAM policy grants exactly the DynamoDB actions it performs; the
+//! stack keeps its data, bounds its logs, and builds what it deploys.
 
 mod policies;
 mod routes;
+mod stack;
 
 use std::path::{Path, PathBuf};
 
