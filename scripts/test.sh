@@ -9,11 +9,15 @@ ensure_template_tools
 
 port=$(free_port)
 DYNAMODB_PID=""
-trap 'stop_pids "$DYNAMODB_PID"' EXIT
+output=$(mktemp)
+trap 'stop_pids "$DYNAMODB_PID"; rm -f "$output"' EXIT
 start_dynamodb "$port"
 
 cd "$ROOT"
-DYNAMODB_ENDPOINT="http://127.0.0.1:$port" cargo test --workspace "$@"
+DYNAMODB_ENDPOINT="http://127.0.0.1:$port" cargo test --workspace "$@" 2>&1 | tee "$output"
+# cargo prints one result line per test binary, the last of them often a crate
+# with no doctests; one total says what ran.
+awk '/^test result:/ { passed += $4; failed += $6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' "$output"
 
 # The deploy template, checked offline as AWS would check it.
 log "cfn-lint and sam validate on template.yaml"
