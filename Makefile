@@ -14,7 +14,8 @@ test:
 conformance:
 	@./scripts/conformance.sh
 
-# sam build of every function for arm64 (release profile), with sizes.
+# sam build of every function for arm64 (release profile); checks that each
+# function got an arm64 bootstrap and prints the sizes.
 package:
 	@./scripts/package.sh
 

@@ -31,8 +31,10 @@ trap 'stop_pids "$WATCH_PID" "$DYNAMODB_PID"' EXIT
 start_dynamodb "$dynamodb_port"
 
 cd "$ROOT"
-# Built up front, so no request waits for a compiler.
-cargo build --quiet --workspace --bins
+# Built up front, so no request waits for a compiler: the default members,
+# which is what `cargo lambda watch` builds (the test crate's features would
+# make it a different build).
+cargo build --quiet --bins
 cargo run --quiet -p conduit-tests --bin create-table
 cargo lambda watch -A 127.0.0.1 -P "$api_port" --ignore-changes >"$LOCAL/watch-$api_port.log" 2>&1 &
 WATCH_PID=$!
