@@ -197,8 +197,8 @@ pub fn write(
                 ms(r.overhead_p50) <= 0.2,
                 format!("overhead p50 {:.3} ms", ms(r.overhead_p50)),
             ),
-            (mb(r.rss) <= 20.0, format!("peak RSS {:.1} MB", mb(r.rss))),
-            (mb(r.zip) <= 3.0, format!("zip {:.2} MB", mb(r.zip))),
+            (mb(r.rss) <= 20.0, format!("peak RSS {:.1} MiB", mb(r.rss))),
+            (mb(r.zip) <= 3.0, format!("zip {:.2} MiB", mb(r.zip))),
             (
                 (r.reads_small - r.reads_large).abs() < f64::EPSILON,
                 format!("read units {:.1} → {:.1}", r.reads_small, r.reads_large),
