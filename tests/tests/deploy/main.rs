@@ -7,6 +7,7 @@ mod policies;
 mod routes;
 mod stack;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde_norway::Value;
@@ -45,4 +46,25 @@ pub fn binary(metadata: &Value) -> String {
         .as_str()
         .expect("every function names its binary")
         .to_owned()
+}
+
+/// The crates under `functions/`, each in the folder of its name.
+pub fn function_crates() -> BTreeSet<String> {
+    std::fs::read_dir(root().join("functions"))
+        .unwrap()
+        .map(|entry| {
+            let dir = entry.unwrap().path();
+            let manifest: toml::Table = std::fs::read_to_string(dir.join("Cargo.toml"))
+                .unwrap()
+                .parse()
+                .unwrap();
+            let name = manifest["package"]["name"].as_str().unwrap().to_owned();
+            assert_eq!(
+                dir.file_name().unwrap().to_str(),
+                Some(name.as_str()),
+                "a function's folder is its name"
+            );
+            name
+        })
+        .collect()
 }

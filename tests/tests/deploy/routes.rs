@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use serde_norway::Value;
 
-use crate::{binary, functions, root, template};
+use crate::{binary, function_crates, functions, root, template};
 
 /// Routes the project serves beyond the RealWorld spec.
 const EXTRA_ROUTES: &[(&str, &str)] = &[("GET", "/api/health")];
@@ -53,26 +53,6 @@ fn router_routes() -> Routes {
         }
     }
     routes
-}
-
-fn function_crates() -> BTreeSet<String> {
-    std::fs::read_dir(root().join("functions"))
-        .unwrap()
-        .map(|entry| {
-            let dir = entry.unwrap().path();
-            let manifest: toml::Table = std::fs::read_to_string(dir.join("Cargo.toml"))
-                .unwrap()
-                .parse()
-                .unwrap();
-            let name = manifest["package"]["name"].as_str().unwrap().to_owned();
-            assert_eq!(
-                dir.file_name().unwrap().to_str(),
-                Some(name.as_str()),
-                "a function's folder is its name"
-            );
-            name
-        })
-        .collect()
 }
 
 /// The spec's operations, when the RealWorld spec is beside the project.
