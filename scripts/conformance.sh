@@ -27,7 +27,8 @@ export JWT_SECRET
 
 DYNAMODB_PID=""
 WATCH_PID=""
-trap 'stop_pids "$WATCH_PID" "$DYNAMODB_PID"' EXIT
+WORKER_PID=""
+trap 'stop_pids "$WATCH_PID" "$WORKER_PID" "$DYNAMODB_PID"' EXIT
 start_dynamodb "$dynamodb_port"
 
 cd "$ROOT"
@@ -36,6 +37,9 @@ cd "$ROOT"
 # make it a different build).
 cargo build --quiet --bins
 cargo run --quiet -p conduit-tests --bin create-table
+# The stream worker, fed as Lambda's event source mapping feeds it in AWS.
+cargo run --quiet -p conduit-tests --bin stream-worker >"$LOCAL/stream-worker-$api_port.log" 2>&1 &
+WORKER_PID=$!
 cargo lambda watch -A 127.0.0.1 -P "$api_port" --ignore-changes >"$LOCAL/watch-$api_port.log" 2>&1 &
 WATCH_PID=$!
 wait_for_port "$api_port" "cargo lambda watch" 120

@@ -16,11 +16,18 @@ ensure_cargo_lambda
 ensure_dynamodb_local
 
 DYNAMODB_PID=""
-trap 'stop_pids "$DYNAMODB_PID"' EXIT
+WORKER_PID=""
+trap 'stop_pids "$WORKER_PID" "$DYNAMODB_PID"' EXIT
 trap 'exit 130' INT TERM
 
 start_dynamodb "$DYNAMODB_PORT" "$LOCAL/data"
 cd "$ROOT"
 cargo run --quiet -p conduit-tests --bin create-table
+# The stream worker (article cleanup), fed from the local table's stream as
+# Lambda's event source mapping feeds it in AWS; its log is in .local/.
+cargo build --quiet -p conduit-tests --bin stream-worker
+cargo run --quiet -p conduit-tests --bin stream-worker >"$LOCAL/stream-worker.log" 2>&1 &
+WORKER_PID=$!
+log "stream worker running (log: .local/stream-worker.log)"
 log "API on http://127.0.0.1:$API_PORT/api (functions build on their first request)"
 cargo lambda watch -A 127.0.0.1 -P "$API_PORT"

@@ -68,20 +68,44 @@ impl Tokens {
     }
 }
 
-/// The caller's user id; 401 `token: is missing` without a token.
-pub fn require_user(app: &App, req: &Request) -> Result<String, ApiError> {
-    optional_user(app, req)?.ok_or_else(ApiError::token_missing)
+/// The user id a valid token names; 401 `token: is missing` without one.
+/// It does not say the user exists: for handlers that read the user anyway
+/// and answer 401 when it is gone. Everyone else calls [`require_user`].
+pub fn token_subject(app: &App, req: &Request) -> Result<String, ApiError> {
+    token_user(app, req)?.ok_or_else(ApiError::token_missing)
 }
 
-/// The caller's user id if a token is sent. A token that is sent but invalid
-/// is still a 401: silently treating it as anonymous hides expired sessions.
-pub fn optional_user(app: &App, req: &Request) -> Result<Option<String>, ApiError> {
+/// The caller's user id: the token must be valid and name a user that
+/// exists, else 401. (Writes check it again inside their transaction.)
+pub async fn require_user(app: &App, req: &Request) -> Result<String, ApiError> {
+    let id = token_subject(app, req)?;
+    existing(app, id).await
+}
+
+/// The caller's user id if a token is sent. A token that is sent but invalid,
+/// or names a user that no longer exists, is still a 401: silently treating
+/// it as anonymous hides expired sessions.
+pub async fn optional_user(app: &App, req: &Request) -> Result<Option<String>, ApiError> {
+    match token_user(app, req)? {
+        Some(id) => existing(app, id).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+fn token_user(app: &App, req: &Request) -> Result<Option<String>, ApiError> {
     authorization_token(req)?
         .map(|token| app.tokens()?.verify(token))
         .transpose()
 }
 
-/// OWASP's argon2id recommendation: 19 MiB of memory, 2 passes, 1 lane.
+async fn existing(app: &App, id: String) -> Result<String, ApiError> {
+    if app.db.user_exists(&id).await? {
+        Ok(id)
+    } else {
+        Err(ApiError::token_invalid())
+    }
+}
+
 fn hasher() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).expect("constant argon2 parameters are valid");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)

@@ -64,6 +64,10 @@ pub enum ApiError {
     /// 409 `{field: ["has already been taken"]}` for each field.
     #[error("conflict on {0:?}")]
     Conflict(Vec<&'static str>),
+    /// 409 `{entity: ["was changed by another request, retry"]}`: a write lost
+    /// its race against other writes to the same item every time it was retried.
+    #[error("{0} kept changing")]
+    Changed(&'static str),
     /// 503 with `Retry-After`: the database is slow, throttling or unreachable.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -115,7 +119,7 @@ impl ApiError {
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::Changed(_) => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -134,6 +138,9 @@ impl ApiError {
                     .map(|f| (f.to_string(), json!(["has already been taken"])))
                     .collect();
                 serde_json::Value::Object(map)
+            }
+            Self::Changed(entity) => {
+                json!({ *entity: ["was changed by another request, retry"] })
             }
             Self::Unavailable(_) => {
                 json!({ "service": ["is temporarily unavailable, retry later"] })
@@ -218,6 +225,13 @@ mod tests {
             (
                 StatusCode::CONFLICT,
                 json!({"errors": {"username": ["has already been taken"], "email": ["has already been taken"]}})
+            )
+        );
+        assert_eq!(
+            body_of(ApiError::Changed("article")),
+            (
+                StatusCode::CONFLICT,
+                json!({"errors": {"article": ["was changed by another request, retry"]}})
             )
         );
     }

@@ -128,6 +128,16 @@ pub fn later_than(previous: &str) -> String {
         .unwrap_or(now)
 }
 
+/// Whether the API timestamp `at` lies within `window` before now.
+pub fn is_within(at: &str, window: std::time::Duration) -> bool {
+    let Ok(at) = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+    else {
+        return false;
+    };
+    let age = time::OffsetDateTime::now_utc() - at;
+    age >= time::Duration::ZERO && age <= window
+}
+
 pub fn format_time(t: time::OffsetDateTime) -> String {
     const FORMAT: &[time::format_description::FormatItem<'_>] = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"

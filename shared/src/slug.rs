@@ -3,6 +3,11 @@
 /// Longest slug made from a title, before any suffix.
 const SLUG_MAX: usize = 80;
 
+/// Fixed path segments where a slug would stand (`/api/articles/feed`): a
+/// slug equal to one could never be fetched, so such a title gets
+/// `<segment>-article`. A test checks this against the router's routes.
+pub const RESERVED: &[&str] = &["feed"];
+
 /// Lower-case ASCII letters and digits, runs of anything else made one `-`.
 /// A title with none of those gets the slug `article`.
 pub fn slugify(title: &str) -> String {
@@ -20,6 +25,8 @@ pub fn slugify(title: &str) -> String {
     let slug = slug.trim_end_matches('-');
     if slug.is_empty() {
         "article".to_owned()
+    } else if RESERVED.contains(&slug) {
+        format!("{slug}-article")
     } else {
         slug.to_owned()
     }
@@ -53,6 +60,16 @@ mod tests {
         assert_eq!(slugify("Ünïcode—only?"), "n-code-only");
         assert_eq!(slugify("日本語"), "article");
         assert!(slugify(&"word ".repeat(100)).len() <= SLUG_MAX);
+    }
+
+    #[test]
+    fn no_slug_is_a_fixed_route_segment() {
+        assert_eq!(slugify("Feed"), "feed-article");
+        assert_eq!(slugify("  FEED!"), "feed-article");
+        assert_eq!(slugify("Feed me"), "feed-me");
+        for segment in RESERVED {
+            assert_ne!(slugify(segment), *segment);
+        }
     }
 
     #[test]

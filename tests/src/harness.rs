@@ -29,13 +29,17 @@ pub fn config(endpoint: &str, table: &str) -> Config {
         ("DYNAMODB_ENDPOINT", endpoint.to_owned()),
         ("AWS_REGION", "us-east-1".to_owned()),
     ];
-    Config::from_lookup(|name| {
+    let mut config = Config::from_lookup(|name| {
         values
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.clone())
     })
-    .expect("test configuration is valid")
+    .expect("test configuration is valid");
+    // DynamoDB Local on a shared two-core machine, under race tests, answers
+    // far slower than the service; the deployed bound is the template's.
+    config.db_timeout = Duration::from_secs(10);
+    config
 }
 
 /// An `App` on its own new table, created from `template.yaml`.
@@ -50,6 +54,55 @@ pub async fn app() -> App {
         .await
         .expect("table is created in DynamoDB Local");
     app
+}
+
+/// Apps on one new table with one signing key, the i-th reaching DynamoDB at
+/// `endpoints[i]` (DynamoDB Local, or a proxy in front of it), each with its
+/// own SDK client and so its own connections: separate Lambda instances.
+pub async fn apps_on(endpoints: &[String]) -> Vec<App> {
+    let table = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let base = config(&endpoint(), &table);
+    let mut apps = Vec::with_capacity(endpoints.len());
+    for endpoint in endpoints {
+        let mut config = base.clone();
+        config.dynamodb_endpoint = Some(endpoint.clone());
+        apps.push(App::new(&config).await.expect("app builds"));
+    }
+    let creator = App::new(&base).await.expect("app builds");
+    TableDefinition::from_template(&template_path())
+        .expect("template.yaml defines the table")
+        .create(creator.db.client(), &table)
+        .await
+        .expect("table is created in DynamoDB Local");
+    apps
+}
+
+/// `n` apps on one new table in DynamoDB Local (see [`apps_on`]).
+pub async fn apps(n: usize) -> Vec<App> {
+    apps_on(&vec![endpoint(); n]).await
+}
+
+/// The stream worker on `app`'s table, reading its stream from the start.
+pub async fn worker(app: &App) -> crate::stream::LocalWorker {
+    let reader = crate::stream::StreamReader::new(app.db.client(), &endpoint(), app.db.table())
+        .await
+        .expect("the test table has a stream");
+    crate::stream::LocalWorker::new(reader)
+}
+
+/// Runs the stream worker over everything `app`'s table stream holds that
+/// `worker` has not yet handled, until nothing is left to do.
+pub async fn run_worker(app: &App, worker: &mut crate::stream::LocalWorker) {
+    let answers = worker
+        .drain(&app.db, 20)
+        .await
+        .expect("the stream is readable");
+    if let Some(last) = answers.last() {
+        assert!(
+            last.batch_item_failures.is_empty(),
+            "the worker finished every record: {answers:?}"
+        );
+    }
 }
 
 /// An `App` whose database is at `endpoint` (for failure tests), with a short timeout.

@@ -5,6 +5,11 @@
 //! - [`harness`] gives integration tests an [`shared::App`] on a fresh table in
 //!   DynamoDB Local and builds the API Gateway HTTP API (v2) events the
 //!   handlers receive in Lambda.
+//! - [`stream`] reads the table's stream in DynamoDB Local and feeds the
+//!   stream worker, as Lambda's event source mapping does in AWS.
+//! - [`audit`] checks table-wide invariants after a test has run.
 
+pub mod audit;
 pub mod harness;
+pub mod stream;
 pub mod table;

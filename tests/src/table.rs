@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::{
     Client,
     types::{
         AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-        Projection, ProjectionType, ScalarAttributeType,
+        Projection, ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
     },
 };
 use serde_norway::Value;
@@ -24,6 +24,8 @@ pub struct TableDefinition {
     pub attributes: Vec<AttributeDefinition>,
     pub key_schema: Vec<KeySchemaElement>,
     pub indexes: Vec<GlobalSecondaryIndex>,
+    /// The stream's view type, when the table has a stream.
+    pub stream: Option<StreamViewType>,
 }
 
 impl TableDefinition {
@@ -87,14 +89,20 @@ impl TableDefinition {
                 })
                 .collect::<Result<_, Error>>()?,
         };
+        let stream = props
+            .get("StreamSpecification")
+            .map(|spec| string(spec, "StreamViewType").map(StreamViewType::from))
+            .transpose()?;
         Ok(Self {
             attributes,
             key_schema: table_keys,
             indexes,
+            stream,
         })
     }
 
     /// Creates the table (on-demand) unless it exists; true if it was created.
+    /// A table that exists without the stream gets it.
     pub async fn create(&self, client: &Client, name: &str) -> Result<bool, Error> {
         let result = client
             .create_table()
@@ -103,6 +111,17 @@ impl TableDefinition {
             .set_attribute_definitions(Some(self.attributes.clone()))
             .set_key_schema(Some(self.key_schema.clone()))
             .set_global_secondary_indexes(Some(self.indexes.clone()).filter(|i| !i.is_empty()))
+            .set_stream_specification(
+                self.stream
+                    .clone()
+                    .map(|view| {
+                        StreamSpecification::builder()
+                            .stream_enabled(true)
+                            .stream_view_type(view)
+                            .build()
+                    })
+                    .transpose()?,
+            )
             .send()
             .await;
         match result {
@@ -112,12 +131,39 @@ impl TableDefinition {
                     .as_service_error()
                     .is_some_and(|e| e.is_resource_in_use_exception()) =>
             {
+                self.add_stream(client, name).await?;
                 Ok(false)
             }
             Err(err) => Err(aws_sdk_dynamodb::error::DisplayErrorContext(err)
                 .to_string()
                 .into()),
         }
+    }
+}
+
+impl TableDefinition {
+    async fn add_stream(&self, client: &Client, name: &str) -> Result<(), Error> {
+        let Some(view) = &self.stream else {
+            return Ok(());
+        };
+        let table = client.describe_table().table_name(name).send().await?;
+        let enabled = table
+            .table()
+            .and_then(|t| t.stream_specification())
+            .is_some_and(|s| s.stream_enabled());
+        if !enabled {
+            let spec = StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(view.clone())
+                .build()?;
+            client
+                .update_table()
+                .table_name(name)
+                .stream_specification(spec)
+                .send()
+                .await?;
+        }
+        Ok(())
     }
 }
 

@@ -30,7 +30,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 }
 
 async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let author_id = auth::require_user(app, req)?;
+    let author_id = auth::require_user(app, req).await?;
     let draft = http::parse_body::<Envelope>(req)?
         .article
         .unwrap_or_default();

@@ -23,7 +23,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 }
 
 async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let author = auth::require_user(app, req)?;
+    let author = auth::require_user(app, req).await?;
     let comment = http::parse_body::<Envelope>(req)?
         .comment
         .unwrap_or_default();

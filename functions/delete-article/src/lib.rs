@@ -8,14 +8,11 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 }
 
 async fn delete(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let editor = auth::require_user(app, req)?;
+    let editor = auth::require_user(app, req).await?;
     let article = app
         .db
         .article_by_slug(&http::path_param(req, "slug")?)
         .await?;
-    if article.author_id != editor {
-        return Err(ApiError::Forbidden("article"));
-    }
-    app.db.delete_article(&article, &editor).await?;
+    app.db.delete_article(article, &editor).await?;
     http::no_content()
 }

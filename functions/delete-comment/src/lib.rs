@@ -8,7 +8,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 }
 
 async fn delete(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let user = auth::require_user(app, req)?;
+    let user = auth::require_user(app, req).await?;
     let article = app
         .db
         .article_by_slug(&http::path_param(req, "slug")?)

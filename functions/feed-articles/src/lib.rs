@@ -9,7 +9,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 }
 
 async fn feed(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let viewer = auth::require_user(app, req)?;
+    let viewer = auth::require_user(app, req).await?;
     let page = http::page(req, LIMIT_DEFAULT)?;
     let feed = app.db.feed(&viewer, page).await?;
     let articles = app

@@ -12,7 +12,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 }
 
 async fn get_profile(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let viewer = auth::optional_user(app, req)?;
+    let viewer = auth::optional_user(app, req).await?;
     let user = app
         .db
         .profile_owner(&http::path_param(req, "username")?)

@@ -15,7 +15,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 }
 
 async fn list(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let viewer = auth::optional_user(app, req)?;
+    let viewer = auth::optional_user(app, req).await?;
     let page = http::page(req, LIMIT_DEFAULT)?;
     let tag = http::query_param(req, "tag");
     let author = http::query_param(req, "author");

@@ -9,7 +9,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 }
 
 async fn list(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let viewer = auth::optional_user(app, req)?;
+    let viewer = auth::optional_user(app, req).await?;
     let page = http::page(req, LIMIT_MAX)?;
     let article = app
         .db

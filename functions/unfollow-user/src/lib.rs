@@ -11,7 +11,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 }
 
 async fn unfollow(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let follower = auth::require_user(app, req)?;
+    let follower = auth::require_user(app, req).await?;
     let user = app
         .db
         .profile_owner(&http::path_param(req, "username")?)

@@ -35,7 +35,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 }
 
 async fn update(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let editor = auth::require_user(app, req)?;
+    let editor = auth::require_user(app, req).await?;
     let changes = http::parse_body::<Envelope>(req)?
         .article
         .unwrap_or_default();
@@ -65,16 +65,13 @@ async fn update(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         .db
         .article_by_slug(&http::path_param(req, "slug")?)
         .await?;
-    if article.author_id != editor {
-        return Err(ApiError::Forbidden("article"));
-    }
     let changes = ArticleChanges {
         title,
         description,
         body,
         tag_list,
     };
-    let article = app.db.update_article(&article, &editor, changes).await?;
+    let article = app.db.update_article(article, &editor, &changes).await?;
     let article = app.db.article_view(Some(&editor), article).await?;
     http::ok(&ArticleBody { article })
 }

@@ -37,7 +37,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 }
 
 async fn update(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let user_id = auth::require_user(app, req)?;
+    let user_id = auth::token_subject(app, req)?;
     let changes = http::parse_body::<Envelope>(req)?.user.unwrap_or_default();
     let mut errors = FieldErrors::new();
     let username = changes.username.required("username", &mut errors, |v, e| {

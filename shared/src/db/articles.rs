@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::ApiError;
 
-use super::{Db, Expr, Item, UpdateExpr, from_item, keys, users::UserRecord};
+use super::{
+    Db, Expr, Item, UpdateExpr, from_item, keys, requests::CreateRequest, users::UserRecord,
+};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ArticleRecord {
@@ -31,6 +33,10 @@ pub struct ArticleRecord {
     /// The last comment id handed out; comment ids count up from 1 per article.
     #[serde(default)]
     pub comment_seq: u64,
+    /// Bumped by every edit of the content (not by favorites or comments);
+    /// edits and deletion are conditioned on the version they read.
+    #[serde(default)]
+    pub version: u64,
 }
 
 /// A list entry or claim: which article it stands for.
@@ -86,13 +92,26 @@ pub struct ArticlePage {
 /// How many slugs are tried for one title: the bare slug, then random suffixes.
 const SLUG_ATTEMPTS: usize = 4;
 
+/// How often an edit or deletion that lost a race is re-read and tried again.
+const EDIT_ATTEMPTS: usize = 4;
+
 /// Followed authors whose articles the feed reads at the same time.
 const FEED_CONCURRENCY: usize = 8;
 
 impl Db {
+    /// Publishes `new`. The same article sent again by the same author within
+    /// the request window (a retry after a timeout or a 503) answers with the
+    /// article the first attempt made, not a copy.
     pub async fn create_article(&self, new: NewArticle) -> Result<ArticleRecord, ApiError> {
         let now = crate::model::now();
         let base = crate::slug::slugify(&new.title);
+        let mut parts = vec![
+            new.title.as_str(),
+            new.description.as_str(),
+            new.body.as_str(),
+        ];
+        parts.extend(new.tag_list.iter().map(String::as_str));
+        let mut request = CreateRequest::new(&new.author_id, "ARTICLE", &parts);
         let mut article = ArticleRecord {
             id: uuid::Uuid::now_v7().to_string(),
             slug: base.clone(),
@@ -105,11 +124,9 @@ impl Db {
             updated_at: now,
             favorites_count: 0,
             comment_seq: 0,
+            version: 0,
         };
-        for attempt in 0..SLUG_ATTEMPTS {
-            if attempt > 0 {
-                article.slug = crate::slug::with_suffix(&base);
-            }
+        for _ in 0..SLUG_ATTEMPTS {
             let reference = ArticleRef {
                 article_id: article.id.clone(),
             };
@@ -138,12 +155,24 @@ impl Db {
                     }),
                 ),
                 self.update(&keys::article_counter(), UpdateExpr::new().add("count", 1)),
+                self.claim_request(&request, &article.id)?,
             ];
             items.extend(self.tag_writes(&article, &article.tag_list, 1)?);
             match self.transact("create article", items).await? {
                 Ok(()) => return Ok(article),
-                Err(cancelled) if cancelled.failed(1) => continue,
+                // Checked first: a retry also finds its own slug taken.
+                Err(cancelled) if cancelled.failed(6) => {
+                    if let Some(id) = self.claimed(&request).await? {
+                        match self.get_article(&id).await? {
+                            Some(made) => return Ok(made),
+                            None => request.replace_stale(id),
+                        }
+                    }
+                }
                 Err(cancelled) if cancelled.failed(4) => return Err(ApiError::token_invalid()),
+                Err(cancelled) if cancelled.failed(1) => {
+                    article.slug = crate::slug::with_suffix(&base);
+                }
                 Err(cancelled) => {
                     return Err(ApiError::internal(format!(
                         "article id collision: {cancelled:?}"
@@ -153,8 +182,6 @@ impl Db {
         }
         Err(ApiError::Unavailable(format!("no free slug for {base}")))
     }
-
-    /// The entry and counter writes that add (`delta` 1) or remove (-1) tags.
     fn tag_writes(
         &self,
         article: &ArticleRecord,
@@ -216,21 +243,61 @@ impl Db {
         Ok(article)
     }
 
-    /// Applies `changes` as user `editor`. The write only lands if the editor is
-    /// the author and the article is as it was read: the check is the write's
-    /// condition, not a separate read.
+    /// Applies `changes` as user `editor`, starting from `current` as read.
+    ///
+    /// The write is conditioned on the version it read. When another write
+    /// landed in between, the same changes are applied again to a fresh read:
+    /// two edits of different fields both survive, and the tag entries and
+    /// counters change by exactly what the winning transaction saw, so they
+    /// always equal the article's tags. After `EDIT_ATTEMPTS` lost races the
+    /// answer is a 409.
     pub async fn update_article(
         &self,
-        current: &ArticleRecord,
+        current: ArticleRecord,
         editor: &str,
-        changes: ArticleChanges,
+        changes: &ArticleChanges,
     ) -> Result<ArticleRecord, ApiError> {
+        let mut current = current;
+        for _ in 0..EDIT_ATTEMPTS {
+            if current.author_id != editor {
+                return Err(ApiError::Forbidden("article"));
+            }
+            match self.try_update_article(&current, changes).await? {
+                Some(updated) => return Ok(updated),
+                None => current = self.reread(&current.id).await?,
+            }
+        }
+        Err(ApiError::Changed("article"))
+    }
+
+    /// The article again, after a write conditioned on an older version failed.
+    async fn reread(&self, id: &str) -> Result<ArticleRecord, ApiError> {
+        self.get_article(id)
+            .await?
+            .ok_or(ApiError::NotFound("article"))
+    }
+
+    /// `Ok(None)` when `current` is no longer the stored version.
+    async fn try_update_article(
+        &self,
+        current: &ArticleRecord,
+        changes: &ArticleChanges,
+    ) -> Result<Option<ArticleRecord>, ApiError> {
         let mut updated = current.clone();
-        updated.title = changes.title.unwrap_or(updated.title);
-        updated.description = changes.description.unwrap_or(updated.description);
-        updated.body = changes.body.unwrap_or(updated.body);
-        updated.tag_list = changes.tag_list.unwrap_or(updated.tag_list);
+        if let Some(title) = &changes.title {
+            updated.title = title.clone();
+        }
+        if let Some(description) = &changes.description {
+            updated.description = description.clone();
+        }
+        if let Some(body) = &changes.body {
+            updated.body = body.clone();
+        }
+        if let Some(tags) = &changes.tag_list {
+            updated.tag_list = tags.clone();
+        }
         updated.updated_at = crate::model::later_than(&current.updated_at);
+        updated.version = current.version + 1;
 
         let base = crate::slug::slugify(&updated.title);
         let retitled = base != crate::slug::slugify(&current.title);
@@ -275,11 +342,15 @@ impl Db {
                     ),
                 )
                 .set("updated_at", AttributeValue::S(updated.updated_at.clone()))
+                .set("version", AttributeValue::N(updated.version.to_string()))
                 .condition(|c| {
-                    c.and_equals("author_id", AttributeValue::S(editor.to_owned()));
-                    c.and_equals("slug", AttributeValue::S(current.slug.clone()));
+                    c.and_equals("author_id", AttributeValue::S(current.author_id.clone()));
+                    c.and_version("version", current.version);
                 });
-            let mut items = vec![self.update(&keys::article(&current.id), update)];
+            let mut items = vec![
+                self.update(&keys::article(&current.id), update),
+                self.user_must_exist(&current.author_id),
+            ];
             let new_claim = if updated.slug != current.slug {
                 let held = Expr::equals("article_id", AttributeValue::S(current.id.clone()));
                 items.push(self.delete(&keys::slug(&current.slug), Some(held)));
@@ -298,16 +369,17 @@ impl Db {
             items.extend(self.tag_writes(current, &added, 1)?);
             match self.transact("update article", items).await? {
                 Ok(()) => {
+                    // Favorites and comments change the item without a new
+                    // version; show the count as it is now.
                     updated.favorites_count = self
                         .get_article(&current.id)
                         .await?
                         .map_or(updated.favorites_count, |a| a.favorites_count);
-                    return Ok(updated);
+                    return Ok(Some(updated));
                 }
+                Err(cancelled) if cancelled.failed(0) => return Ok(None),
+                Err(cancelled) if cancelled.failed(1) => return Err(ApiError::token_invalid()),
                 Err(cancelled) if new_claim.is_some_and(|i| cancelled.failed(i)) => continue,
-                Err(cancelled) if cancelled.failed(0) => {
-                    return Err(self.why_not_editable(&current.id, editor).await);
-                }
                 Err(cancelled) => {
                     return Err(ApiError::internal(format!("update article: {cancelled:?}")));
                 }
@@ -316,105 +388,60 @@ impl Db {
         Err(ApiError::Unavailable(format!("no free slug for {base}")))
     }
 
-    /// After a write conditioned on authorship failed: gone, or not yours.
-    async fn why_not_editable(&self, id: &str, user: &str) -> ApiError {
-        match self.get_article(id).await {
-            Ok(Some(article)) if article.author_id != user => ApiError::Forbidden("article"),
-            Ok(_) => ApiError::NotFound("article"),
-            Err(err) => err,
-        }
-    }
-
     /// Deletes the article as user `editor`: the article, its slug, its list
-    /// entries and its counts go in one transaction. Its favorites and comments,
-    /// which may be too many for one transaction, are removed after; until then
-    /// nothing can reach them, since every path to them starts at the article.
+    /// entries, its tags and the counters go in one transaction, conditioned on
+    /// the version read (a lost race re-reads and tries again, so an edit that
+    /// landed first is what gets deleted, new slug and tags included).
+    ///
+    /// Its favorites and comments may be too many for one transaction. Nothing
+    /// can reach or add to them once the article is gone, and the stream
+    /// worker (`functions/article-cleanup`) removes them, with the favoriters'
+    /// counts, from the deletion's stream record.
     pub async fn delete_article(
         &self,
-        article: &ArticleRecord,
+        current: ArticleRecord,
         editor: &str,
     ) -> Result<(), ApiError> {
-        let is_author = Expr::equals("author_id", AttributeValue::S(editor.to_owned()));
-        let mut items = vec![
-            self.delete(&keys::article(&article.id), Some(is_author)),
-            self.delete(&keys::slug(&article.slug), None),
-            self.delete(
-                &keys::all_articles_entry(&article.created_at, &article.id),
-                None,
-            ),
-            self.delete(
-                &keys::author_entry(&article.author_id, &article.created_at, &article.id),
-                None,
-            ),
-            self.update(
-                &keys::user(&article.author_id),
-                UpdateExpr::new().add("articles_count", -1),
-            ),
-            self.update(&keys::article_counter(), UpdateExpr::new().add("count", -1)),
-        ];
-        items.extend(self.tag_writes(article, &article.tag_list, -1)?);
-        if let Err(cancelled) = self.transact("delete article", items).await? {
-            return Err(if cancelled.failed(0) {
-                self.why_not_editable(&article.id, editor).await
-            } else {
-                ApiError::internal(format!("delete article: {cancelled:?}"))
-            });
-        }
-        if let Err(err) = self.delete_leftovers(article).await {
-            // The article is gone for every reader; what is left is unreachable.
-            tracing::error!(article = %article.id, error = %err, "cleanup after article deletion failed");
-        }
-        Ok(())
-    }
-
-    async fn delete_leftovers(&self, article: &ArticleRecord) -> Result<(), ApiError> {
-        let (pk, prefix) = keys::favorites_of_article(&article.id);
-        let favorites = self
-            .query_prefix("list favorites of article", &pk, prefix, usize::MAX)
-            .await?;
-        // Three writes per favorite; 33 favorites fill one 100-item transaction.
-        for chunk in favorites.chunks(33) {
-            let mut items = Vec::with_capacity(chunk.len() * 3);
-            for item in chunk {
-                let favorite: super::favorites::Favorite = from_item(item.clone())?;
-                items.push(self.delete(&keys::favorite(&article.id, &favorite.user_id), None));
-                items.push(self.delete(
-                    &keys::favoriter_entry(&favorite.user_id, &article.created_at, &article.id),
+        let mut article = current;
+        for _ in 0..EDIT_ATTEMPTS {
+            if article.author_id != editor {
+                return Err(ApiError::Forbidden("article"));
+            }
+            let mut is_current = Expr::equals("author_id", AttributeValue::S(editor.to_owned()));
+            is_current.and_version("version", article.version);
+            let held = Expr::equals("article_id", AttributeValue::S(article.id.clone()));
+            let mut items = vec![
+                self.delete(&keys::article(&article.id), Some(is_current)),
+                self.delete(&keys::slug(&article.slug), Some(held)),
+                self.delete(
+                    &keys::all_articles_entry(&article.created_at, &article.id),
                     None,
-                ));
-                items.push(self.update(
-                    &keys::user(&favorite.user_id),
-                    UpdateExpr::new().add("favorites_count", -1),
-                ));
-            }
-            if let Err(cancelled) = self
-                .transact("remove favorites of deleted article", items)
-                .await?
-            {
-                return Err(ApiError::internal(format!(
-                    "favorites cleanup: {cancelled:?}"
-                )));
-            }
-        }
-        let (pk, prefix) = keys::comments_of_article(&article.id);
-        let comments = self
-            .query_prefix("list comments of article", &pk, prefix, usize::MAX)
-            .await?;
-        for chunk in comments.chunks(25) {
-            let items: Vec<_> = chunk
-                .iter()
-                .filter_map(|item| Some(self.delete(&key_of(item)?, None)))
-                .collect();
-            if let Err(cancelled) = self
-                .transact("remove comments of deleted article", items)
-                .await?
-            {
-                return Err(ApiError::internal(format!(
-                    "comments cleanup: {cancelled:?}"
-                )));
+                ),
+                self.delete(
+                    &keys::author_entry(&article.author_id, &article.created_at, &article.id),
+                    None,
+                ),
+                self.update(
+                    &keys::user(&article.author_id),
+                    UpdateExpr::new().add("articles_count", -1).condition(|c| {
+                        c.and_exists(keys::PK);
+                    }),
+                ),
+                self.update(&keys::article_counter(), UpdateExpr::new().add("count", -1)),
+            ];
+            items.extend(self.tag_writes(&article, &article.tag_list, -1)?);
+            match self.transact("delete article", items).await? {
+                Ok(()) => return Ok(()),
+                Err(cancelled) if cancelled.failed(0) || cancelled.failed(1) => {
+                    article = self.reread(&article.id).await?;
+                }
+                Err(cancelled) if cancelled.failed(4) => return Err(ApiError::token_invalid()),
+                Err(cancelled) => {
+                    return Err(ApiError::internal(format!("delete article: {cancelled:?}")));
+                }
             }
         }
-        Ok(())
+        Err(ApiError::Changed("article"))
     }
 
     /// A page of a list, newest first, and the list's total.
@@ -558,13 +585,4 @@ impl Db {
             .await
             .map(drop)
     }
-}
-
-/// The primary key of an item that was read back.
-fn key_of(item: &Item) -> Option<keys::Key> {
-    let text = |name: &str| item.get(name)?.as_s().ok().cloned();
-    Some(keys::Key {
-        pk: text(keys::PK)?,
-        sk: text(keys::SK)?,
-    })
 }

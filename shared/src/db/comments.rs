@@ -8,7 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::ApiError;
 
-use super::{Db, Expr, UpdateExpr, articles::ArticleRecord, from_item, keys, sdk_error};
+use super::{
+    Db, Expr, UpdateExpr, articles::ArticleRecord, from_item, keys, requests::CreateRequest,
+    sdk_error,
+};
+
+/// How often a comment whose request claim names a deleted comment is retried.
+const CREATE_ATTEMPTS: usize = 2;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CommentRecord {
@@ -21,36 +27,61 @@ pub struct CommentRecord {
 }
 
 impl Db {
+    /// Adds a comment by `author_id`. The same body sent again by the same
+    /// author to the same article within the request window (a retry) answers
+    /// with the comment the first attempt made.
     pub async fn create_comment(
         &self,
         article: &ArticleRecord,
         author_id: &str,
         body: String,
     ) -> Result<CommentRecord, ApiError> {
-        let id = self.next_comment_id(&article.id).await?;
-        let now = crate::model::now();
-        let comment = CommentRecord {
-            id,
-            article_id: article.id.clone(),
-            body,
-            author_id: author_id.to_owned(),
-            created_at: now.clone(),
-            updated_at: now,
-        };
-        // The article must still exist when the comment lands, or the comment
-        // would outlive the deletion that cleans up its article's comments.
-        let items = vec![
-            self.condition_check(&keys::article(&article.id), Expr::exists(keys::PK)),
-            self.put(
-                keys::comment(&article.id, comment.id).item(&comment)?,
-                Some(Expr::not_exists(keys::PK)),
-            ),
-        ];
-        match self.transact("create comment", items).await? {
-            Ok(()) => Ok(comment),
-            Err(cancelled) if cancelled.failed(0) => Err(ApiError::NotFound("article")),
-            Err(cancelled) => Err(ApiError::internal(format!("create comment: {cancelled:?}"))),
+        let mut request = CreateRequest::new(author_id, "COMMENT", &[&article.id, &body]);
+        for _ in 0..CREATE_ATTEMPTS {
+            let id = self.next_comment_id(&article.id).await?;
+            let now = crate::model::now();
+            let comment = CommentRecord {
+                id,
+                article_id: article.id.clone(),
+                body: body.clone(),
+                author_id: author_id.to_owned(),
+                created_at: now.clone(),
+                updated_at: now,
+            };
+            // The article must still exist when the comment lands, or the comment
+            // would outlive the deletion whose cleanup removes its article's comments.
+            let items = vec![
+                self.condition_check(&keys::article(&article.id), Expr::exists(keys::PK)),
+                self.put(
+                    keys::comment(&article.id, comment.id).item(&comment)?,
+                    Some(Expr::not_exists(keys::PK)),
+                ),
+                self.user_must_exist(author_id),
+                self.claim_request(&request, &comment.id.to_string())?,
+            ];
+            match self.transact("create comment", items).await? {
+                Ok(()) => return Ok(comment),
+                Err(cancelled) if cancelled.failed(0) => return Err(ApiError::NotFound("article")),
+                Err(cancelled) if cancelled.failed(2) => return Err(ApiError::token_invalid()),
+                Err(cancelled) if cancelled.failed(3) => {
+                    let Some(target) = self.claimed(&request).await? else {
+                        continue;
+                    };
+                    let made = match target.parse() {
+                        Ok(id) => self.get_comment(&article.id, id).await?,
+                        Err(_) => None,
+                    };
+                    match made {
+                        Some(made) => return Ok(made),
+                        None => request.replace_stale(target),
+                    }
+                }
+                Err(cancelled) => {
+                    return Err(ApiError::internal(format!("create comment: {cancelled:?}")));
+                }
+            }
         }
+        Err(ApiError::Changed("comment"))
     }
 
     /// Takes the article's next comment id.
@@ -121,12 +152,16 @@ impl Db {
         user_id: &str,
     ) -> Result<(), ApiError> {
         let is_author = Expr::equals("author_id", AttributeValue::S(user_id.to_owned()));
-        let items = vec![self.delete(
-            &keys::comment(&comment.article_id, comment.id),
-            Some(is_author),
-        )];
+        let items = vec![
+            self.delete(
+                &keys::comment(&comment.article_id, comment.id),
+                Some(is_author),
+            ),
+            self.user_must_exist(user_id),
+        ];
         match self.transact("delete comment", items).await? {
             Ok(()) => Ok(()),
+            Err(cancelled) if cancelled.failed(1) => Err(ApiError::token_invalid()),
             Err(_) => match self.get_comment(&comment.article_id, comment.id).await? {
                 Some(_) => Err(ApiError::Forbidden("comment")),
                 None => Err(ApiError::NotFound("comment")),

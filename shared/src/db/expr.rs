@@ -85,6 +85,20 @@ impl Expr {
         self.and(format!("{name} = {value}"))
     }
 
+    /// `attr = version`: the item is still at the version that was read. An
+    /// item written before it carried the attribute counts as version 0.
+    pub fn and_version(&mut self, attr: &str, version: u64) -> &mut Self {
+        let name = self.name(attr);
+        let value = self.value(AttributeValue::N(version.to_string()));
+        if version == 0 {
+            self.and(format!(
+                "(attribute_not_exists({name}) OR {name} = {value})"
+            ))
+        } else {
+            self.and(format!("{name} = {value}"))
+        }
+    }
+
     pub fn text(&self) -> &str {
         &self.text
     }

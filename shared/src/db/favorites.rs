@@ -1,7 +1,8 @@
 //! Favorites. A favorite is two items written together: one in the article's
 //! partition (so "did this user favorite it" is a key lookup and deletion can
 //! find them all) and one in the user's partition (the `favorited=` list),
-//! plus the two counters, all in one transaction.
+//! plus the two counters, all in one transaction. The user's counter must
+//! exist (`attribute_exists`): a token for a missing user never creates one.
 
 use serde::{Deserialize, Serialize};
 
@@ -47,13 +48,16 @@ impl Db {
             ),
             self.update(
                 &keys::user(user_id),
-                UpdateExpr::new().add("favorites_count", 1),
+                UpdateExpr::new().add("favorites_count", 1).condition(|c| {
+                    c.and_exists(keys::PK);
+                }),
             ),
         ];
         match self.transact("favorite", items).await? {
             Ok(()) => Ok(()),
-            Err(cancelled) if cancelled.failed(0) => Ok(()),
+            Err(cancelled) if cancelled.failed(3) => Err(ApiError::token_invalid()),
             Err(cancelled) if cancelled.failed(2) => Err(ApiError::NotFound("article")),
+            Err(cancelled) if cancelled.failed(0) => Ok(()),
             Err(cancelled) => Err(ApiError::internal(format!("favorite: {cancelled:?}"))),
         }
     }
@@ -77,13 +81,16 @@ impl Db {
             ),
             self.update(
                 &keys::user(user_id),
-                UpdateExpr::new().add("favorites_count", -1),
+                UpdateExpr::new().add("favorites_count", -1).condition(|c| {
+                    c.and_exists(keys::PK);
+                }),
             ),
         ];
         match self.transact("unfavorite", items).await? {
             Ok(()) => Ok(()),
-            Err(cancelled) if cancelled.failed(0) => Ok(()),
+            Err(cancelled) if cancelled.failed(3) => Err(ApiError::token_invalid()),
             Err(cancelled) if cancelled.failed(2) => Err(ApiError::NotFound("article")),
+            Err(cancelled) if cancelled.failed(0) => Ok(()),
             Err(cancelled) => Err(ApiError::internal(format!("unfavorite: {cancelled:?}"))),
         }
     }

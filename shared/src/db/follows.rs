@@ -25,8 +25,9 @@ impl Db {
             .is_some())
     }
 
-    /// Records the follow; following twice is the same as once. The followee
-    /// must still exist when the write commits. Returns false if it does not.
+    /// Records the follow; following twice is the same as once. Both users
+    /// must still exist when the write commits: false if the followee does
+    /// not, 401 if the follower does not.
     pub async fn follow(&self, follower_id: &str, followee_id: &str) -> Result<bool, ApiError> {
         let follow = Follow {
             follower_id: follower_id.to_owned(),
@@ -35,19 +36,24 @@ impl Db {
         let items = vec![
             self.condition_check(&keys::user(followee_id), Expr::exists(keys::PK)),
             self.put(keys::follow(follower_id, followee_id).item(&follow)?, None),
+            self.user_must_exist(follower_id),
         ];
-        Ok(self.transact("follow", items).await?.is_ok())
+        match self.transact("follow", items).await? {
+            Ok(()) => Ok(true),
+            Err(cancelled) if cancelled.failed(2) => Err(ApiError::token_invalid()),
+            Err(_) => Ok(false),
+        }
     }
 
-    /// Removes the follow if there is one.
+    /// Removes the follow if there is one, for a follower that still exists.
     pub async fn unfollow(&self, follower_id: &str, followee_id: &str) -> Result<(), ApiError> {
-        self.client()
-            .delete_item()
-            .table_name(self.table())
-            .set_key(Some(keys::follow(follower_id, followee_id).to_map()))
-            .send()
-            .await
-            .map_err(|err| super::sdk_error("unfollow", err))?;
-        Ok(())
+        let items = vec![
+            self.user_must_exist(follower_id),
+            self.delete(&keys::follow(follower_id, followee_id), None),
+        ];
+        match self.transact("unfollow", items).await? {
+            Ok(()) => Ok(()),
+            Err(_) => Err(ApiError::token_invalid()),
+        }
     }
 }

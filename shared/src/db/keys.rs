@@ -18,6 +18,7 @@
 //! | by-favoriter entry    | `USER#<user>`        | `FAVORITE#<created>#<id>`     |
 //! | comment               | `ARTICLE#<id>`       | `COMMENT#<id, 20 digits>`     |
 //! | article counter       | `STATS`              | `ARTICLES`                    |
+//! | request claim         | `REQUEST#<user>`     | `<kind>#<fingerprint>` (TTL)  |
 //!
 //! Every list is a strongly consistent query of one partition, newest first,
 //! whose entries sort by `<created>#<id>`: creation time (fixed-width RFC 3339,
@@ -102,7 +103,7 @@ pub fn follows_of(follower_id: &str) -> (String, &'static str) {
 }
 
 pub fn article(id: &str) -> Key {
-    Key::new(format!("ARTICLE#{id}"), "ARTICLE")
+    Key::new(format!("ARTICLE#{id}"), ARTICLE_SK)
 }
 
 pub fn slug(slug: &str) -> Key {
@@ -197,6 +198,23 @@ pub fn comments_of_article(article_id: &str) -> (String, &'static str) {
 pub fn article_counter() -> Key {
     Key::new("STATS", "ARTICLES")
 }
+
+/// What user `user_id` asked to create, by a fingerprint of the request, so a
+/// retry finds what the first attempt made (see `db::requests`).
+pub fn request(user_id: &str, kind: &str, fingerprint: &str) -> Key {
+    Key::new(
+        format!("REQUEST#{user_id}"),
+        format!("{kind}#{fingerprint}"),
+    )
+}
+
+/// The table's time-to-live attribute (epoch seconds): DynamoDB deletes an
+/// item some time after it passes. Only request claims carry it.
+pub const EXPIRES_AT: &str = "expires_at";
+
+/// The sort key of an article item: what the stream worker matches on to
+/// find deleted articles.
+pub const ARTICLE_SK: &str = "ARTICLE";
 
 #[cfg(test)]
 mod tests {

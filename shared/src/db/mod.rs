@@ -5,10 +5,12 @@
 //! and never see an `AttributeValue`.
 
 pub mod articles;
+pub mod cleanup;
 pub mod comments;
 pub mod favorites;
 pub mod follows;
 pub mod keys;
+pub mod requests;
 pub mod tags;
 pub mod users;
 pub mod views;
@@ -21,7 +23,7 @@ use aws_sdk_dynamodb::{
     Client,
     error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
     operation::transact_write_items::TransactWriteItemsError,
-    types::{AttributeValue, KeysAndAttributes, TransactWriteItem},
+    types::{AttributeValue, DeleteRequest, KeysAndAttributes, TransactWriteItem, WriteRequest},
 };
 
 use crate::{ApiError, config::Config};
@@ -202,10 +204,15 @@ impl Db {
     ) -> Result<Result<(), Cancellation>, ApiError> {
         let mut backoff = Backoff::new();
         loop {
+            // One token per attempt: when the SDK re-sends an attempt whose
+            // answer was lost (a timeout), DynamoDB recognises it and reports
+            // the first outcome instead of applying it twice.
+            let token = uuid::Uuid::new_v4().to_string();
             let result = self
                 .client
                 .transact_write_items()
                 .set_transact_items(Some(items.clone()))
+                .client_request_token(token)
                 .send()
                 .await;
             let err = match result {
@@ -230,6 +237,47 @@ impl Db {
             }
             return Err(sdk_error(operation, err));
         }
+    }
+
+    /// Deletes items by key, 25 to a request, retrying whatever DynamoDB
+    /// leaves unprocessed. Deleting what is not there is no error.
+    pub(crate) async fn batch_delete(
+        &self,
+        operation: &'static str,
+        keys: Vec<Key>,
+    ) -> Result<(), ApiError> {
+        for chunk in keys.chunks(25) {
+            let mut pending: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|key| {
+                    let delete = DeleteRequest::builder()
+                        .set_key(Some(key.to_map()))
+                        .build()
+                        .map_err(ApiError::internal)?;
+                    Ok(WriteRequest::builder().delete_request(delete).build())
+                })
+                .collect::<Result<_, ApiError>>()?;
+            let mut backoff = Backoff::new();
+            while !pending.is_empty() {
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(|err| sdk_error(operation, err))?;
+                pending = output
+                    .unprocessed_items
+                    .and_then(|mut rest| rest.remove(&self.table))
+                    .unwrap_or_default();
+                if !pending.is_empty() && !backoff.wait().await {
+                    return Err(ApiError::Unavailable(format!(
+                        "{operation}: items left unprocessed"
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn put(&self, item: Item, condition: Option<Expr>) -> TransactWriteItem {

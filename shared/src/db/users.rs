@@ -130,6 +130,18 @@ impl Db {
             .transpose()
     }
 
+    /// Whether user `id` exists: a token names a user, but only this says the
+    /// user is still there.
+    pub async fn user_exists(&self, id: &str) -> Result<bool, ApiError> {
+        Ok(self.get("get user", &keys::user(id)).await?.is_some())
+    }
+
+    /// The transaction item that makes a write by user `id` land only while
+    /// the user exists, so no write ever acts for (or creates) a missing user.
+    pub(crate) fn user_must_exist(&self, id: &str) -> aws_sdk_dynamodb::types::TransactWriteItem {
+        self.condition_check(&keys::user(id), Expr::exists(keys::PK))
+    }
+
     pub async fn find_user_by_email(&self, email: &str) -> Result<Option<UserRecord>, ApiError> {
         self.find_by_claim(&keys::email(email)).await
     }

@@ -73,6 +73,10 @@ async fn a_deleted_article_is_gone_everywhere() {
     let r = delete_article(&app, Some(&jake), &doomed).await;
     assert_eq!(r.status, 204, "{}", r.body);
     assert_eq!(r.body, serde_json::Value::Null, "204 has no body");
+    // The favorites and comments go with the stream worker.
+    let mut worker = harness::worker(&app).await;
+    harness::run_worker(&app, &mut worker).await;
+    audit::assert_consistent(&app).await;
 
     assert_reply(
         &get_article(&app, &doomed, None).await,

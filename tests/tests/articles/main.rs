@@ -12,11 +12,14 @@ mod favorites;
 mod feed;
 mod get;
 mod health;
+mod integrity;
 mod list;
 mod race;
+mod retry;
 mod tags;
 mod update;
 
+pub use conduit_tests::audit;
 use conduit_tests::harness::{self, Reply, call, reply};
 pub use conduit_tests::harness::{assert_reply, assert_status, errors};
 use serde_json::{Value, json};

@@ -1,0 +1,171 @@
+//! Creates retried after their answer was lost: the write landed, the caller
+//! saw a failure (a dropped connection, then a 503) and sent it again. The
+//! retry gets what the first attempt made, never a second copy.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
+
+use conduit_tests::{audit, harness};
+use serde_json::json;
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+};
+
+use crate::*;
+
+/// A proxy to DynamoDB Local that forwards every request but, for the first
+/// `drops` transactions, throws the answer away and closes the connection:
+/// the write lands, its caller never learns it.
+async fn answer_dropping_proxy(drops: usize) -> String {
+    let upstream = harness::endpoint().trim_start_matches("http://").to_owned();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let left = Arc::new(AtomicUsize::new(drops));
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let Ok(server) = TcpStream::connect(&upstream).await else {
+                continue;
+            };
+            tokio::spawn(pipe(client, server, Arc::clone(&left)));
+        }
+    });
+    endpoint
+}
+
+async fn pipe(client: TcpStream, server: TcpStream, left: Arc<AtomicUsize>) {
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let dropping = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let upstream = {
+        let dropping = Arc::clone(&dropping);
+        tokio::spawn(async move {
+            let mut buf = vec![0; 64 * 1024];
+            loop {
+                let Ok(n) = client_read.read(&mut buf).await else {
+                    break;
+                };
+                if n == 0 {
+                    break;
+                }
+                let chunk = &buf[..n];
+                let transaction = chunk
+                    .windows(b"TransactWriteItems".len())
+                    .any(|w| w == b"TransactWriteItems");
+                if transaction
+                    && left
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |l| l.checked_sub(1))
+                        .is_ok()
+                {
+                    dropping.store(true, Ordering::SeqCst);
+                }
+                if server_write.write_all(chunk).await.is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let mut buf = vec![0; 64 * 1024];
+    loop {
+        let Ok(n) = server_read.read(&mut buf).await else {
+            break;
+        };
+        if n == 0 {
+            break;
+        }
+        if dropping.load(Ordering::SeqCst) {
+            // The answer arrived, so the write landed; the caller hears nothing.
+            break;
+        }
+        if client_write.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
+    }
+    upstream.abort();
+}
+
+/// An app straight to DynamoDB Local and one through a proxy that loses the
+/// answers of the first `drops` transactions, on one table and signing key.
+async fn direct_and_lossy(drops: usize) -> (App, App) {
+    let proxy = answer_dropping_proxy(drops).await;
+    let mut apps = harness::apps_on(&[harness::endpoint(), proxy]).await;
+    let lossy = apps.pop().unwrap();
+    (apps.pop().unwrap(), lossy)
+}
+
+#[tokio::test]
+async fn an_sdk_retry_of_a_create_whose_answer_was_lost_makes_one_article() {
+    let (app, lossy) = direct_and_lossy(1).await;
+    let jake = register(&app, "jake").await;
+    let r = create_article_body(&lossy, Some(&jake), draft("Once", &["t"])).await;
+    assert_status(&r, 201);
+    assert_eq!(slug_of(&r), "once");
+    assert_list(&list(&app, None, &[]).await, &["once"], 1);
+    audit::assert_consistent(&app).await;
+}
+
+#[tokio::test]
+async fn a_client_retry_after_a_503_gets_the_article_the_first_attempt_made() {
+    let (app, lossy) = direct_and_lossy(usize::MAX).await;
+    let jake = register(&app, "jake").await;
+    let r = create_article_body(&lossy, Some(&jake), draft("Lost answer", &["t"])).await;
+    assert_status(&r, 503);
+    let retry = create_article_body(&app, Some(&jake), draft("Lost answer", &["t"])).await;
+    assert_status(&retry, 201);
+    assert_eq!(slug_of(&retry), "lost-answer");
+    assert_list(&list(&app, None, &[]).await, &["lost-answer"], 1);
+    audit::assert_consistent(&app).await;
+
+    // Once deleted, the same content publishes anew, and different content is its own article.
+    assert_status(&delete_article(&app, Some(&jake), "lost-answer").await, 204);
+    let again = create_article_body(&app, Some(&jake), draft("Lost answer", &["t"])).await;
+    assert_status(&again, 201);
+    let other = create_article_body(&app, Some(&jake), draft("Another", &["t"])).await;
+    assert_status(&other, 201);
+    assert_list(&list(&app, None, &[]).await, &["another", "lost-answer"], 2);
+    let mut worker = harness::worker(&app).await;
+    harness::run_worker(&app, &mut worker).await;
+    audit::assert_consistent(&app).await;
+}
+
+#[tokio::test]
+async fn a_retried_comment_is_posted_once() {
+    let (app, lossy) = direct_and_lossy(usize::MAX).await;
+    let jake = register(&app, "jake").await;
+    let slug = create_article(&app, &jake, "Commented", &[]).await;
+    let body = json!("only once");
+    let r = create_comment(&lossy, Some(&jake), &slug, body.clone()).await;
+    assert_status(&r, 503);
+    let retry = create_comment(&app, Some(&jake), &slug, body).await;
+    assert_status(&retry, 201);
+    let listed = list_comments(&app, None, &slug).await;
+    assert_eq!(
+        comment_ids(&listed),
+        [retry.body["comment"]["id"].as_u64().unwrap()]
+    );
+}
+
+#[tokio::test]
+async fn a_retried_registration_gets_its_user_and_anyone_else_the_409() {
+    let (app, lossy) = direct_and_lossy(usize::MAX).await;
+    let user = |password: &str| json!({"user": {"username": "jake", "email": "jake@example.com", "password": password}});
+    async fn send(app: &App, body: serde_json::Value) -> Reply {
+        let c = harness::call("POST", "/api/users").json(body);
+        harness::reply(register_user::handler(app, c.request()).await)
+    }
+    assert_status(&send(&lossy, user(PASSWORD)).await, 503);
+    let retry = send(&app, user(PASSWORD)).await;
+    assert_status(&retry, 201);
+    assert_eq!(retry.body["user"]["username"], "jake");
+    let other = send(&app, user("another password")).await;
+    assert_reply(
+        &other,
+        409,
+        errors(
+            json!({"username": ["has already been taken"], "email": ["has already been taken"]}),
+        ),
+    );
+    audit::assert_consistent(&app).await;
+}
