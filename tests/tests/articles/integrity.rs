@@ -143,7 +143,12 @@ async fn a_delete_racing_an_edit_leaves_nothing_behind() {
         let edit = {
             let (app, slug, jake) = (Arc::clone(&apps[0]), slug.clone(), jake.clone());
             tokio::spawn(async move {
-                let changes = json!({"title": format!("Renamed {round}"), "tagList": ["new"]});
+                // Odd rounds keep the slug: only the version tells the delete it is stale.
+                let changes = if round % 2 == 0 {
+                    json!({"title": format!("Renamed {round}"), "tagList": ["new"]})
+                } else {
+                    json!({"tagList": ["new"]})
+                };
                 update_article(&app, Some(&jake), &slug, changes).await
             })
         };
@@ -402,4 +407,53 @@ async fn snapshot(app: &App) -> Vec<String> {
         .collect();
     items.sort();
     items
+}
+
+/// The check inside each write, not just the one at the door: a user removed
+/// between the token check and the write still writes nothing.
+#[tokio::test]
+async fn writes_for_a_missing_user_fail_inside_their_transaction() {
+    use shared::{ApiError, db::articles::NewArticle};
+    let app = app().await;
+    let jake = register(&app, "jake").await;
+    let slug = create_article(&app, &jake, "Target", &["t"]).await;
+    let article = app.db.article_by_slug(&slug).await.unwrap();
+    let jake_id = app
+        .db
+        .find_user_by_username("jake")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let ghost = "0190a0a0-0000-7000-8000-000000000000";
+    let unauthorized = |r: Result<(), ApiError>, what: &str| {
+        assert!(
+            matches!(r, Err(ApiError::Unauthorized { .. })),
+            "{what}: {r:?}"
+        );
+    };
+    unauthorized(app.db.favorite(&article, ghost).await, "favorite");
+    unauthorized(app.db.unfavorite(&article, ghost).await, "unfavorite");
+    unauthorized(app.db.follow(ghost, &jake_id).await.map(drop), "follow");
+    unauthorized(app.db.unfollow(ghost, &jake_id).await, "unfollow");
+    unauthorized(
+        app.db
+            .create_comment(&article, ghost, "boo".into())
+            .await
+            .map(drop),
+        "comment",
+    );
+    let new = NewArticle {
+        title: "Ghost".into(),
+        description: "d".into(),
+        body: "b".into(),
+        tag_list: vec!["g".into()],
+        author_id: ghost.into(),
+    };
+    unauthorized(app.db.create_article(new).await.map(drop), "create");
+    assert!(
+        app.db.get_user(ghost).await.unwrap().is_none(),
+        "no user item was created"
+    );
+    audit::assert_consistent(&app).await;
 }
