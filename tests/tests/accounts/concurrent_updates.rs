@@ -39,6 +39,7 @@ async fn concurrent_updates_of_different_fields_both_land() {
         lost.len(),
         lost.join("\n")
     );
+    conduit_tests::audit::assert_consistent(&app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -82,6 +83,7 @@ async fn concurrent_renames_leave_exactly_the_final_name_claimed() {
             assert_eq!(reply.status, 201, "{name} should be free: {}", reply.body);
         }
     }
+    conduit_tests::audit::assert_consistent(&app).await;
 }
 
 /// An app on DynamoDB Local behind a [`HoldingProxy`] that holds the first
