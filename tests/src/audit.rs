@@ -69,6 +69,13 @@ pub async fn problems(app: &App) -> Vec<String> {
         }
     }
     let has = |pk: String, sk: String| keys.contains(&(pk, sk));
+    let slug_holders: BTreeMap<String, String> = items
+        .iter()
+        .filter_map(|item| {
+            let slug = s(item, "pk").strip_prefix("SLUG#")?;
+            Some((slug.to_owned(), s(item, "article_id").to_owned()))
+        })
+        .collect();
 
     let mut authored: BTreeMap<String, i64> = BTreeMap::new();
     let mut favorited_by_user: BTreeMap<String, i64> = BTreeMap::new();
@@ -111,6 +118,12 @@ pub async fn problems(app: &App) -> Vec<String> {
                 }
                 if !users.contains_key(user) {
                     problems.push(format!("favorite {pk} {sk} by a missing user"));
+                }
+                let entry = articles
+                    .get(id)
+                    .map(|a| format!("FAVORITE#{}#{id}", s(a, "created_at")));
+                if entry.is_some_and(|e| !has(format!("USER#{user}"), e)) {
+                    problems.push(format!("favorite {pk} {sk} without its by-favoriter entry"));
                 }
             } else if sk.starts_with("COMMENT#") && !articles.contains_key(id) {
                 problems.push(format!("comment {pk} {sk} of a missing article"));
@@ -177,8 +190,8 @@ pub async fn problems(app: &App) -> Vec<String> {
         if !users.contains_key(author) {
             problems.push(format!("article {id} by a missing author"));
         }
-        if !has(format!("SLUG#{}", s(article, "slug")), "SLUG".into()) {
-            problems.push(format!("article {id} without its slug claim"));
+        if slug_holders.get(s(article, "slug")).map(String::as_str) != Some(id.as_str()) {
+            problems.push(format!("article {id} does not hold its slug claim"));
         }
         if !has("ARTICLES".into(), format!("{created}#{id}")) {
             problems.push(format!("article {id} missing from the all-articles list"));

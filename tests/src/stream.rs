@@ -191,13 +191,20 @@ pub const INVOCATION: Duration = Duration::from_secs(10);
 pub struct LocalWorker {
     reader: StreamReader,
     pending: Vec<EventRecord>,
+    /// Rounds the first pending record has failed in a row.
+    failures: usize,
 }
+
+/// Rounds a record may fail before it is set aside, as Lambda sends a record
+/// to the dead-letter queue after its retries.
+const ATTEMPTS: usize = 20;
 
 impl LocalWorker {
     pub fn new(reader: StreamReader) -> Self {
         Self {
             reader,
             pending: Vec::new(),
+            failures: 0,
         }
     }
 
@@ -219,6 +226,14 @@ impl LocalWorker {
                 .into_iter()
                 .skip_while(|r| r.change.sequence_number.as_deref() != Some(sequence.as_str()))
                 .collect();
+            self.failures += 1;
+            if self.failures >= ATTEMPTS && !self.pending.is_empty() {
+                eprintln!("stream worker: giving up on record {sequence}");
+                self.pending.remove(0);
+                self.failures = 0;
+            }
+        } else {
+            self.failures = 0;
         }
         Ok(Some(response))
     }

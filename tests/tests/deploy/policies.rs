@@ -148,6 +148,13 @@ async fn each_function_is_granted_exactly_the_dynamodb_actions_it_performs() {
         201,
     );
     let reader = r.body["user"]["token"].as_str().unwrap().to_owned();
+    // A name taken by someone else: the conflict path reads who holds it.
+    let taken = call("POST", "/api/users").json(json!({"user": {"username": "reader", "email": "reader@example.com", "password": "another password"}}));
+    s.record(
+        "register-user",
+        reply(register_user::handler(app, taken.request()).await),
+        409,
+    );
 
     let login = call("POST", "/api/users/login")
         .json(json!({"user": {"email": "reader@example.com", "password": "password123"}}));
