@@ -105,10 +105,10 @@ pub async fn problems(app: &App) -> Vec<String> {
                 } else if !has(format!("ARTICLE#{target}"), format!("FAVORITED_BY#{user}")) {
                     problems.push(format!("by-favoriter entry {pk} {sk} without its favorite"));
                 }
-            } else if let Some(followee) = sk.strip_prefix("FOLLOWS#") {
-                if !users.contains_key(user) || !users.contains_key(followee) {
-                    problems.push(format!("follow {pk} {sk} of a missing user"));
-                }
+            } else if let Some(followee) = sk.strip_prefix("FOLLOWS#")
+                && (!users.contains_key(user) || !users.contains_key(followee))
+            {
+                problems.push(format!("follow {pk} {sk} of a missing user"));
             }
         } else if let Some(id) = pk.strip_prefix("ARTICLE#") {
             if let Some(user) = sk.strip_prefix("FAVORITED_BY#") {

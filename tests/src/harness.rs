@@ -44,16 +44,7 @@ pub fn config(endpoint: &str, table: &str) -> Config {
 
 /// An `App` on its own new table, created from `template.yaml`.
 pub async fn app() -> App {
-    let table = format!("test-{}", uuid::Uuid::new_v4().simple());
-    let app = App::new(&config(&endpoint(), &table))
-        .await
-        .expect("app builds");
-    TableDefinition::from_template(&template_path())
-        .expect("template.yaml defines the table")
-        .create(app.db.client(), &table)
-        .await
-        .expect("table is created in DynamoDB Local");
-    app
+    apps(1).await.pop().expect("one app")
 }
 
 /// Apps on one new table with one signing key, the i-th reaching DynamoDB at

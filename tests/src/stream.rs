@@ -16,7 +16,7 @@ use aws_lambda_events::{
 };
 use aws_sdk_dynamodbstreams::{
     Client,
-    config::{BehaviorVersion, Credentials, Region},
+    config::{BehaviorVersion, Region},
     types::{Record, ShardIteratorType},
 };
 use serde_json::{Value, json};
@@ -57,13 +57,7 @@ impl StreamReader {
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region))
             .endpoint_url(endpoint)
-            .credentials_provider(Credentials::new(
-                "local",
-                "local",
-                None,
-                None,
-                "dynamodb-local",
-            ))
+            .credentials_provider(crate::table::local_credentials())
             .build();
         Ok(Self {
             client: Client::from_conf(config),

@@ -13,6 +13,12 @@ use serde_norway::Value;
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
+/// The static credentials for DynamoDB Local, which checks none: the SDK then
+/// never goes looking for real ones.
+pub fn local_credentials() -> aws_sdk_dynamodb::config::Credentials {
+    aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "dynamodb-local")
+}
+
 /// `template.yaml` at the workspace root.
 pub fn template_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml")

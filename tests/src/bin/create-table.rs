@@ -4,9 +4,9 @@
 
 use aws_sdk_dynamodb::{
     Client,
-    config::{BehaviorVersion, Credentials, Region},
+    config::{BehaviorVersion, Region},
 };
-use conduit_tests::table::{Error, TableDefinition, template_path};
+use conduit_tests::table::{Error, TableDefinition, local_credentials, template_path};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -29,13 +29,7 @@ fn local_client(endpoint: &str) -> Client {
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "local",
-            "local",
-            None,
-            None,
-            "dynamodb-local",
-        ))
+        .credentials_provider(local_credentials())
         .build();
     Client::from_conf(config)
 }

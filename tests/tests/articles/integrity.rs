@@ -6,23 +6,9 @@
 use std::{collections::BTreeSet, sync::Arc, time::Instant};
 
 use conduit_tests::{audit, harness};
-use futures::future::join_all;
 use serde_json::json;
 
 use crate::*;
-
-/// Runs every future on its own task at once; the outputs, in order.
-async fn all_at_once<F>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    join_all(futures.into_iter().map(tokio::spawn))
-        .await
-        .into_iter()
-        .map(|joined| joined.expect("racing task panicked"))
-        .collect()
-}
 
 async fn apps(n: usize) -> Vec<Arc<App>> {
     harness::apps(n).await.into_iter().map(Arc::new).collect()

@@ -25,6 +25,20 @@ pub use conduit_tests::harness::{assert_reply, assert_status, errors};
 use serde_json::{Value, json};
 use shared::App;
 
+/// Runs every future on its own task at once (real parallelism on a
+/// multi-threaded runtime); the outputs, in order.
+pub async fn all_at_once<F>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    futures::future::join_all(futures.into_iter().map(tokio::spawn))
+        .await
+        .into_iter()
+        .map(|joined| joined.expect("racing task panicked"))
+        .collect()
+}
+
 /// The password every helper registers with.
 pub const PASSWORD: &str = "correct horse battery";
 

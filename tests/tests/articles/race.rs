@@ -1,26 +1,12 @@
 //! Concurrent favorites and comments: counters and ids stay right under a race.
 
-use std::{collections::BTreeSet, future::Future, sync::Arc};
+use std::{collections::BTreeSet, sync::Arc};
 
-use futures::future::join_all;
 use serde_json::json;
 
 use crate::*;
 
 const USERS: usize = 12;
-
-/// Runs every future on its own task at once; the outputs, in order.
-async fn all_at_once<F>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    join_all(futures.into_iter().map(tokio::spawn))
-        .await
-        .into_iter()
-        .map(|joined| joined.expect("racing task panicked"))
-        .collect()
-}
 
 /// Registers `USERS` users at once; their names and tokens.
 async fn register_many(app: &Arc<App>, prefix: &str) -> Vec<(String, String)> {

@@ -43,10 +43,7 @@ async fn pipe(client: TcpStream, server: TcpStream, left: Arc<AtomicUsize>) {
         let dropping = Arc::clone(&dropping);
         tokio::spawn(async move {
             let mut buf = vec![0; 64 * 1024];
-            loop {
-                let Ok(n) = client_read.read(&mut buf).await else {
-                    break;
-                };
+            while let Ok(n) = client_read.read(&mut buf).await {
                 if n == 0 {
                     break;
                 }
@@ -68,10 +65,7 @@ async fn pipe(client: TcpStream, server: TcpStream, left: Arc<AtomicUsize>) {
         })
     };
     let mut buf = vec![0; 64 * 1024];
-    loop {
-        let Ok(n) = server_read.read(&mut buf).await else {
-            break;
-        };
+    while let Ok(n) = server_read.read(&mut buf).await {
         if n == 0 {
             break;
         }

@@ -167,10 +167,10 @@ async fn forward(
 fn finish(usage: &Mutex<Usage>) {
     let mut usage = usage.lock().unwrap();
     usage.in_flight = usage.in_flight.saturating_sub(1);
-    if usage.in_flight == 0 {
-        if let Some(since) = usage.busy_since.take() {
-            usage.db_time += since.elapsed();
-        }
+    if usage.in_flight == 0
+        && let Some(since) = usage.busy_since.take()
+    {
+        usage.db_time += since.elapsed();
     }
 }
 
