@@ -43,26 +43,76 @@ pub fn no_content() -> Result<Response<Body>, ApiError> {
 
 /// Parses the JSON body. An empty body reads as `{}`, so a missing envelope is
 /// reported field by field ("can't be blank") rather than as a parse error.
-/// Broken JSON is a 400; JSON of the wrong shape (a number for a string) a 422.
+/// Broken JSON is a 400; JSON of the wrong shape (a number for a string) a
+/// 422. Every body is an object of envelopes (`{"user": {...}}`), and each
+/// envelope must itself be an object: serde would otherwise read a list as a
+/// struct, field by position.
 pub fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     let bytes: &[u8] = match req.body() {
         Body::Empty => b"{}",
         Body::Text(text) if text.trim().is_empty() => b"{}",
         body => body.as_ref(),
     };
-    serde_json::from_slice(bytes).map_err(|err| match err.classify() {
-        serde_json::error::Category::Data => ApiError::field("body", format!("is invalid: {err}")),
-        _ => ApiError::BadRequest("is not valid JSON".to_owned()),
-    })
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|_| ApiError::BadRequest("is not valid JSON".to_owned()))?;
+    let Some(envelopes) = value.as_object() else {
+        return Err(ApiError::field("body", "must be a JSON object"));
+    };
+    let mut errors = crate::FieldErrors::new();
+    for (name, inner) in envelopes {
+        if !(inner.is_object() || inner.is_null()) {
+            errors.add(envelope_field(name), "must be an object");
+        }
+    }
+    errors.into_result()?;
+    serde_json::from_value(value)
+        .map_err(|err| ApiError::field("body", format!("is invalid: {err}")))
 }
 
-/// A path parameter from the route template (`/api/profiles/{username}`).
-/// Its absence means the route and the function disagree: a deploy error.
+/// The name an envelope's error is reported under.
+fn envelope_field(name: &str) -> &'static str {
+    match name {
+        "user" => "user",
+        "article" => "article",
+        "comment" => "comment",
+        _ => "body",
+    }
+}
+
+/// A path parameter from the route template (`/api/profiles/{username}`),
+/// percent-decoded. API Gateway decodes path parameters and `cargo lambda
+/// watch` does not; no valid username, slug or comment id contains `%`, so
+/// decoding what is still encoded makes both behave alike. What does not
+/// decode to UTF-8 stays as sent and matches nothing. Its absence means the
+/// route and the function disagree: a deploy error.
 pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
     req.path_parameters()
         .first(name)
-        .map(str::to_owned)
+        .map(percent_decoded)
         .ok_or_else(|| ApiError::internal(format!("route has no path parameter {name}")))
+}
+
+fn percent_decoded(raw: &str) -> String {
+    if !raw.contains('%') {
+        return raw.to_owned();
+    }
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| raw.to_owned())
 }
 
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
@@ -90,14 +140,23 @@ pub fn page(req: &Request, default_limit: usize) -> Result<crate::db::Page, ApiE
 
 /// The token of `Authorization: Token <jwt>` (the RealWorld scheme) or
 /// `Bearer <jwt>`. `Ok(None)` when there is no such header.
+/// More than one `Authorization` header (API Gateway joins repeats with a
+/// comma, which no token contains) is refused: which one counts would be a guess.
 pub fn authorization_token(req: &Request) -> Result<Option<&str>, ApiError> {
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+    let mut values = req.headers().get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
         return Ok(None);
     };
     let value = value
         .to_str()
         .map_err(|_| ApiError::token_invalid())?
         .trim();
+    if values.next().is_some() || value.contains(',') {
+        return Err(ApiError::Unauthorized {
+            field: "token",
+            message: "is sent more than once",
+        });
+    }
     let (scheme, token) = value.split_once(' ').ok_or_else(ApiError::token_invalid)?;
     let token = token.trim();
     if !(scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer"))

@@ -22,6 +22,62 @@ pub const LIMIT_MAX: usize = 100;
 pub const OFFSET_MAX: usize = 10_000;
 
 pub const BLANK: &str = "can't be blank";
+pub const HIDDEN: &str = "can't contain control or invisible formatting characters";
+
+/// What a text field holds, which decides its character policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// One line (a title, a tag, a name): trimmed; no control characters and
+    /// no invisible formatting characters at all.
+    Line,
+    /// Running text (a body, a bio): kept as sent; tab, line feed and
+    /// carriage return allowed, and the zero-width joiner and non-joiner,
+    /// which emoji sequences and several scripts need.
+    Prose,
+}
+
+/// Whether `c` may stand in a field of this kind. Refused everywhere: NUL
+/// and every other control character, bidirectional marks, embeddings,
+/// overrides and isolates (U+061C, U+200E-U+200F, U+202A-U+202E,
+/// U+2066-U+2069, which can make text read other than it is stored), zero-width
+/// spaces and the word joiner (U+200B, U+2060-U+2064), the byte-order mark
+/// (U+FEFF), the soft hyphen, and noncharacters.
+fn allowed(c: char, kind: Kind) -> bool {
+    let prose_only = matches!(c, '\t' | '\n' | '\r' | '\u{200C}' | '\u{200D}');
+    if prose_only {
+        return kind == Kind::Prose;
+    }
+    let hidden = c.is_control()
+        || matches!(c,
+            '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}' | '\u{200E}' | '\u{200F}'
+            | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{FDD0}'..='\u{FDEF}')
+        || (u32::from(c) & 0xFFFE) == 0xFFFE;
+    !hidden
+}
+
+/// The one character rule every text field goes through: Unicode NFC (so
+/// one text has one stored form), the characters `kind` allows, and for one
+/// line the surrounding whitespace trimmed. `None` (with the error added)
+/// for a refused character; a blank result is the caller's to judge.
+pub fn clean(
+    field: &'static str,
+    value: &str,
+    kind: Kind,
+    errors: &mut FieldErrors,
+) -> Option<String> {
+    use unicode_normalization::UnicodeNormalization;
+    if !value.chars().all(|c| allowed(c, kind)) {
+        errors.add(field, HIDDEN);
+        return None;
+    }
+    let value = if kind == Kind::Line {
+        value.trim()
+    } else {
+        value
+    };
+    Some(value.nfc().collect())
+}
 
 /// A field of a partial update: absent, explicitly `null`, or a value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -120,13 +176,19 @@ pub fn username(value: Option<&str>, errors: &mut FieldErrors) -> Option<String>
         );
         return None;
     }
+    if value == "." || value == ".." {
+        // A profile URL ending in `/.` or `/..` is normalised away by clients.
+        errors.add("username", "can't be '.' or '..'");
+        return None;
+    }
     Some(value.to_owned())
 }
 
 /// A required email address, trimmed. The check is deliberately loose (one `@`,
 /// a dotted domain, no spaces): the only real test of an address is mail.
 pub fn email(value: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
-    let value = value.unwrap_or_default().trim();
+    let value = clean("email", value.unwrap_or_default(), Kind::Line, errors)?;
+    let value = value.as_str();
     if value.is_empty() {
         errors.add("email", BLANK);
         return None;
@@ -183,12 +245,14 @@ pub fn bio(value: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
         errors.add("bio", too_long(BIO_MAX));
         return None;
     }
-    Some(value.to_owned())
+    clean("bio", value, Kind::Prose, errors)
 }
 
 /// An optional avatar URL: `""` and `null` mean none; otherwise http(s).
 pub fn image(value: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
     let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+    let value = clean("image", value, Kind::Line, errors)?;
+    let value = value.as_str();
     if length(value) > IMAGE_MAX {
         errors.add("image", too_long(IMAGE_MAX));
         return None;
@@ -203,16 +267,24 @@ pub fn image(value: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
     Some(value.to_owned())
 }
 
-/// A required text of at most `max` characters (title, description, bodies).
+/// A required text of at most `max` characters (title, description: one
+/// line; bodies: prose), under the character policy of [`clean`].
 pub fn text(
     field: &'static str,
     value: Option<&str>,
+    kind: Kind,
     max: usize,
     errors: &mut FieldErrors,
 ) -> Option<String> {
     let value = required(field, value, errors)?;
+    // Counted before cleaning, so an over-long text costs no more than its check.
     if length(&value) > max {
         errors.add(field, too_long(max));
+        return None;
+    }
+    let value = clean(field, &value, kind, errors)?;
+    if value.trim().is_empty() {
+        errors.add(field, BLANK);
         return None;
     }
     Some(value)
@@ -221,9 +293,27 @@ pub fn text(
 /// A tag list: at most 10 tags of 1 to 32 characters, trimmed. Repeats are
 /// dropped and the order is kept.
 pub fn tags(values: Vec<String>, errors: &mut FieldErrors) -> Option<Vec<String>> {
+    let too_many = || format!("can't have more than {TAGS_MAX} tags");
+    // Counted before contents: a huge list is refused without reading it.
+    // (Repeats are dropped, so a list may name a tag more than once.)
+    if values.len() > TAGS_MAX * 4 {
+        errors.add("tagList", too_many());
+        return None;
+    }
     let mut tags: Vec<String> = Vec::with_capacity(values.len());
+    let mut seen = std::collections::HashSet::new();
     for value in values {
-        let tag = value.trim();
+        if length(&value) > TAG_MAX * 4 {
+            errors.add(
+                "tagList",
+                format!("can't contain tags longer than {TAG_MAX} characters"),
+            );
+            return None;
+        }
+        let Some(tag) = clean("tagList", &value, Kind::Line, errors) else {
+            return None;
+        };
+        let tag = tag.as_str();
         if tag.is_empty() {
             errors.add("tagList", "can't contain blank tags");
             return None;
@@ -235,16 +325,12 @@ pub fn tags(values: Vec<String>, errors: &mut FieldErrors) -> Option<Vec<String>
             );
             return None;
         }
-        if tag.chars().any(char::is_control) {
-            errors.add("tagList", "can't contain control characters");
-            return None;
-        }
-        if !tags.iter().any(|t| t == tag) {
+        if seen.insert(tag.to_owned()) {
             tags.push(tag.to_owned());
         }
     }
     if tags.len() > TAGS_MAX {
-        errors.add("tagList", format!("can't have more than {TAGS_MAX} tags"));
+        errors.add("tagList", too_many());
         return None;
     }
     Some(tags)

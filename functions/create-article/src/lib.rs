@@ -7,7 +7,7 @@ use shared::{
     db::articles::NewArticle,
     http,
     model::ArticleBody,
-    validate::{self, ARTICLE_BODY_MAX, DESCRIPTION_MAX, Patch, TITLE_MAX},
+    validate::{self, ARTICLE_BODY_MAX, DESCRIPTION_MAX, Kind, Patch, TITLE_MAX},
 };
 
 #[derive(Deserialize)]
@@ -35,14 +35,27 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         .article
         .unwrap_or_default();
     let mut errors = FieldErrors::new();
-    let title = validate::text("title", draft.title.as_deref(), TITLE_MAX, &mut errors);
+    let title = validate::text(
+        "title",
+        draft.title.as_deref(),
+        Kind::Line,
+        TITLE_MAX,
+        &mut errors,
+    );
     let description = validate::text(
         "description",
         draft.description.as_deref(),
+        Kind::Line,
         DESCRIPTION_MAX,
         &mut errors,
     );
-    let body = validate::text("body", draft.body.as_deref(), ARTICLE_BODY_MAX, &mut errors);
+    let body = validate::text(
+        "body",
+        draft.body.as_deref(),
+        Kind::Prose,
+        ARTICLE_BODY_MAX,
+        &mut errors,
+    );
     let tag_list = match draft.tag_list {
         Patch::Absent => Some(Vec::new()),
         Patch::Null => {

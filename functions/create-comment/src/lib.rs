@@ -5,7 +5,7 @@ use serde::Deserialize;
 use shared::{
     ApiError, App, FieldErrors, auth, http,
     model::CommentBody,
-    validate::{self, COMMENT_BODY_MAX},
+    validate::{self, COMMENT_BODY_MAX, Kind},
 };
 
 #[derive(Deserialize)]
@@ -31,6 +31,7 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let Some(body) = validate::text(
         "body",
         comment.body.as_deref(),
+        Kind::Prose,
         COMMENT_BODY_MAX,
         &mut errors,
     ) else {

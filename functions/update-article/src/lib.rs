@@ -9,7 +9,7 @@ use shared::{
     db::articles::ArticleChanges,
     http,
     model::ArticleBody,
-    validate::{self, ARTICLE_BODY_MAX, DESCRIPTION_MAX, Patch, TITLE_MAX},
+    validate::{self, ARTICLE_BODY_MAX, DESCRIPTION_MAX, Kind, Patch, TITLE_MAX},
 };
 
 #[derive(Deserialize)]
@@ -41,15 +41,15 @@ async fn update(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         .unwrap_or_default();
     let mut errors = FieldErrors::new();
     let title = changes.title.required("title", &mut errors, |v, e| {
-        validate::text("title", Some(v), TITLE_MAX, e)
+        validate::text("title", Some(v), Kind::Line, TITLE_MAX, e)
     });
     let description = changes
         .description
         .required("description", &mut errors, |v, e| {
-            validate::text("description", Some(v), DESCRIPTION_MAX, e)
+            validate::text("description", Some(v), Kind::Line, DESCRIPTION_MAX, e)
         });
     let body = changes.body.required("body", &mut errors, |v, e| {
-        validate::text("body", Some(v), ARTICLE_BODY_MAX, e)
+        validate::text("body", Some(v), Kind::Prose, ARTICLE_BODY_MAX, e)
     });
     let tag_list = match changes.tag_list {
         Patch::Absent => None,
@@ -59,6 +59,14 @@ async fn update(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         }
         Patch::Value(tags) => validate::tags(tags, &mut errors),
     };
+    if title.is_none()
+        && description.is_none()
+        && body.is_none()
+        && tag_list.is_none()
+        && errors.is_empty()
+    {
+        errors.add("article", "must change at least one field");
+    }
     errors.into_result()?;
 
     let article = app

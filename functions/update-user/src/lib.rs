@@ -55,6 +55,19 @@ async fn update(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let image = changes
         .image
         .clearable(&mut errors, |v, e| validate::image(Some(v), e));
+    if [
+        username.is_none(),
+        email.is_none(),
+        password.is_none(),
+        bio.is_none(),
+        image.is_none(),
+    ]
+    .iter()
+    .all(|absent| *absent)
+        && errors.is_empty()
+    {
+        errors.add("user", "must change at least one field");
+    }
     errors.into_result()?;
 
     let password_hash = match password {

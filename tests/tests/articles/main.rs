@@ -12,6 +12,7 @@ mod favorites;
 mod feed;
 mod get;
 mod health;
+mod hygiene;
 mod integrity;
 mod list;
 mod race;
