@@ -463,20 +463,62 @@ mod tests {
     fn article_texts() {
         let mut errors = FieldErrors::new();
         assert_eq!(
-            text("title", Some("Hi"), TITLE_MAX, &mut errors).as_deref(),
+            text("title", Some("Hi"), Kind::Line, TITLE_MAX, &mut errors).as_deref(),
             Some("Hi")
         );
-        assert!(text("title", Some(" "), TITLE_MAX, &mut errors).is_none());
+        assert!(text("title", Some(" "), Kind::Line, TITLE_MAX, &mut errors).is_none());
         assert!(
             text(
                 "title",
                 Some(&"a".repeat(TITLE_MAX + 1)),
+                Kind::Line,
                 TITLE_MAX,
                 &mut errors
             )
             .is_none()
         );
         assert_eq!(errors.get("title").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn the_character_policy() {
+        let mut errors = FieldErrors::new();
+        let mut ok = |v: &str, kind| clean("f", v, kind, &mut errors);
+        assert_eq!(
+            ok("  Cafe\u{301} ", Kind::Line).as_deref(),
+            Some("Caf\u{e9}")
+        );
+        assert_eq!(ok("a\n\tb ", Kind::Prose).as_deref(), Some("a\n\tb "));
+        assert!(ok("\u{1F468}\u{200D}\u{1F469}", Kind::Prose).is_some());
+        assert!(errors.is_empty());
+        for bad in [
+            '\0',
+            '\u{1B}',
+            '\u{7F}',
+            '\u{85}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{200B}',
+            '\u{200E}',
+            '\u{2060}',
+            '\u{FEFF}',
+            '\u{AD}',
+            '\u{FFFF}',
+            '\u{1FFFE}',
+        ] {
+            for kind in [Kind::Line, Kind::Prose] {
+                let mut errors = FieldErrors::new();
+                assert!(
+                    clean("f", &format!("a{bad}b"), kind, &mut errors).is_none(),
+                    "{bad:?} {kind:?}"
+                );
+                assert_eq!(errors.get("f"), Some(&[HIDDEN.to_owned()][..]));
+            }
+        }
+        for line_only in ['\n', '\t', '\u{200D}', '\u{200C}'] {
+            let mut errors = FieldErrors::new();
+            assert!(clean("f", &format!("a{line_only}b"), Kind::Line, &mut errors).is_none());
+        }
     }
 
     #[test]
