@@ -33,21 +33,49 @@ ensure_java() {
   apt_install openjdk-17-jre-headless
 }
 
-ensure_cargo_lambda() {
-  if cargo lambda --version 2>/dev/null | grep -q "$CARGO_LAMBDA_VERSION"; then return; fi
-  log "installing cargo-lambda $CARGO_LAMBDA_VERSION from PyPI"
-  python3 -m pip install --quiet --disable-pip-version-check "cargo-lambda==$CARGO_LAMBDA_VERSION"
+# Every tool the project installs lives under .local/, never in the user's
+# Python, npm or cargo installs: a virtual environment for the PyPI tools, a
+# cargo root for Hurl, and the package managers' caches beside them. The
+# scripts find them first on PATH.
+VENV="$LOCAL/venv"
+TOOLS="$LOCAL/tools"
+export PATH="$VENV/bin:$TOOLS/bin:$PATH"
+export PIP_CACHE_DIR="$LOCAL/cache/pip"
+export npm_config_cache="$LOCAL/cache/npm"
+# cargo-lambda cross-compiles with zig, which keeps a global cache of its own.
+export ZIG_GLOBAL_CACHE_DIR="$LOCAL/cache/zig"
+export ZIG_LOCAL_CACHE_DIR="$LOCAL/cache/zig"
+# SAM CLI keeps its settings (telemetry id and the like) here, not in ~/.aws-sam.
+export __SAM_CLI_APP_DIR="$LOCAL/sam-cli"
+
+# pip install into the project's virtual environment, made on first use.
+venv_install() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    log "creating the project's Python environment in .local/venv"
+    python3 -m venv "$VENV" || {
+      apt_install python3-venv
+      python3 -m venv "$VENV"
+    }
+  fi
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
   hash -r
 }
 
-ensure_template_tools() {
-  if sam --version 2>/dev/null | grep -q "$SAM_CLI_VERSION" && cfn-lint --version 2>/dev/null | grep -q "$CFN_LINT_VERSION"; then
+ensure_cargo_lambda() {
+  if [ -x "$VENV/bin/cargo-lambda" ] && "$VENV/bin/cargo-lambda" lambda --version 2>/dev/null | grep -q "$CARGO_LAMBDA_VERSION"; then
     return
   fi
-  log "installing AWS SAM CLI $SAM_CLI_VERSION and cfn-lint $CFN_LINT_VERSION from PyPI"
-  python3 -m pip install --quiet --disable-pip-version-check \
-    "aws-sam-cli==$SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION"
-  hash -r
+  log "installing cargo-lambda $CARGO_LAMBDA_VERSION from PyPI into .local/venv"
+  venv_install "cargo-lambda==$CARGO_LAMBDA_VERSION"
+}
+
+ensure_template_tools() {
+  if "$VENV/bin/sam" --version 2>/dev/null | grep -q "$SAM_CLI_VERSION" \
+    && "$VENV/bin/cfn-lint" --version 2>/dev/null | grep -q "$CFN_LINT_VERSION"; then
+    return
+  fi
+  log "installing AWS SAM CLI $SAM_CLI_VERSION and cfn-lint $CFN_LINT_VERSION from PyPI into .local/venv"
+  venv_install "aws-sam-cli==$SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION"
 }
 
 dynamodb_jar() {
@@ -66,10 +94,13 @@ ensure_dynamodb_local() {
 }
 
 ensure_hurl() {
-  if hurl --version 2>/dev/null | grep -q "$HURL_VERSION"; then return; fi
-  log "installing Hurl $HURL_VERSION from crates.io (a few minutes, once)"
+  if "$TOOLS/bin/hurl" --version 2>/dev/null | grep -q "$HURL_VERSION"; then return; fi
+  log "installing Hurl $HURL_VERSION from crates.io into .local/tools (a few minutes, once)"
   apt_install libcurl4-openssl-dev libclang-dev pkg-config
-  cargo install --locked --quiet "hurl@$HURL_VERSION"
+  # Its own target dir, so the workspace's build settings stay out of it.
+  CARGO_TARGET_DIR="$LOCAL/cache/hurl-build" \
+    cargo install --locked --quiet --root "$TOOLS" "hurl@$HURL_VERSION"
+  rm -rf "$LOCAL/cache/hurl-build"
 }
 
 # A TCP port nobody listens on right now.
