@@ -14,6 +14,9 @@ trap 'stop_pids "$DYNAMODB_PID"; rm -f "$output"' EXIT
 start_dynamodb "$port"
 
 cd "$ROOT"
+# The function binaries as a plain build selects them (the default members);
+# the telemetry tests run them as Lambda does.
+cargo build --bins
 # Every test binary runs even when one fails, so a failure shows all others.
 status=0
 DYNAMODB_ENDPOINT="http://127.0.0.1:$port" cargo test --workspace --no-fail-fast "$@" 2>&1 \

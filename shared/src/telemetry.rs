@@ -1,9 +1,156 @@
-//! Log set-up. In Lambda, `AWS_LAMBDA_LOG_FORMAT=JSON` selects structured logs
-//! and `AWS_LAMBDA_LOG_LEVEL` the level; `RUST_LOG` wins where set.
+//! Logs and metrics, set up once per cold start.
+//!
+//! Logs: in Lambda, `AWS_LAMBDA_LOG_FORMAT=JSON` selects structured logs and
+//! `AWS_LAMBDA_LOG_LEVEL` the level; `RUST_LOG` wins where set. Every line a
+//! request logs sits inside two spans: the runtime's (`requestId`,
+//! `xrayTraceId`) and this module's (`route`).
+//!
+//! Metrics: CloudWatch Embedded Metric Format, one JSON document on stdout per
+//! invocation, which CloudWatch Logs turns into metrics in the [`NAMESPACE`]
+//! namespace, each with the `Function` dimension (the Lambda function's name).
+//! Locally they are plain lines in the function's output. What is recorded:
+//!
+//! | metric | unit | recorded by |
+//! |---|---|---|
+//! | `Requests` (dimension `StatusClass`: `2xx`, `4xx`, `5xx`) | count | [`serve`] |
+//! | `Latency` | milliseconds | [`serve`] |
+//! | `ColdStart` | count | the first invocation of an execution environment |
+//! | `DynamoDbCalls`, `DynamoDbRetries`, `DynamoDbThrottles` | count | the DynamoDB client's interceptor ([`crate::db`]) |
+//! | `ReadCapacityUnits`, `WriteCapacityUnits` | count | every DynamoDB call, from its `ConsumedCapacity` |
+//! | `RecordsCleaned`, `RecordsFailed` | count | the stream worker |
 
+use std::{future::Future, time::Instant};
+
+use lambda_http::{Body, Request, RequestExt, Response, request::RequestContext};
+use metrics::Unit;
+use metrics_cloudwatch_embedded::Collector;
+use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
-pub fn init() {
+pub use metrics_cloudwatch_embedded::lambda::handler::run as run_events;
+
+/// The CloudWatch namespace of every metric; the dashboard and alarms in
+/// `template.yaml` read the same.
+pub const NAMESPACE: &str = "Conduit";
+
+pub mod names {
+    pub const REQUESTS: &str = "Requests";
+    pub const STATUS_CLASS: &str = "StatusClass";
+    pub const LATENCY: &str = "Latency";
+    pub const COLD_START: &str = "ColdStart";
+    pub const DYNAMODB_CALLS: &str = "DynamoDbCalls";
+    pub const DYNAMODB_RETRIES: &str = "DynamoDbRetries";
+    pub const DYNAMODB_THROTTLES: &str = "DynamoDbThrottles";
+    pub const READ_UNITS: &str = "ReadCapacityUnits";
+    pub const WRITE_UNITS: &str = "WriteCapacityUnits";
+    pub const RECORDS_CLEANED: &str = "RecordsCleaned";
+    pub const RECORDS_FAILED: &str = "RecordsFailed";
+}
+
+/// Logs and metrics for this process; call first in `main`. The metrics
+/// collector is process-wide: a second call fails.
+pub fn init() -> Result<&'static Collector, lambda_http::Error> {
+    init_logs();
+    let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "local".into());
+    let collector = metrics_cloudwatch_embedded::Builder::new()
+        .cloudwatch_namespace(NAMESPACE)
+        .with_dimension("Function", function)
+        .lambda_cold_start_metric(names::COLD_START)
+        .with_lambda_request_id("RequestId")
+        .with_lambda_xray_trace_id("TraceId")
+        .init()
+        .map_err(|err| format!("setting up metrics: {err}"))?;
+    describe();
+    Ok(collector)
+}
+
+fn describe() {
+    use metrics::{describe_counter, describe_histogram};
+    describe_counter!(
+        names::REQUESTS,
+        Unit::Count,
+        "requests answered, by status class"
+    );
+    describe_histogram!(
+        names::LATENCY,
+        Unit::Milliseconds,
+        "handler time per request"
+    );
+    describe_counter!(names::DYNAMODB_CALLS, Unit::Count, "DynamoDB operations");
+    describe_counter!(
+        names::DYNAMODB_RETRIES,
+        Unit::Count,
+        "DynamoDB attempts after the first"
+    );
+    describe_counter!(
+        names::DYNAMODB_THROTTLES,
+        Unit::Count,
+        "DynamoDB attempts refused for throughput"
+    );
+    describe_histogram!(names::READ_UNITS, Unit::Count, "read capacity consumed");
+    describe_histogram!(names::WRITE_UNITS, Unit::Count, "write capacity consumed");
+}
+
+/// Runs an HTTP function: the Lambda runtime with its tracing span, a `route`
+/// span around each request, the request metrics, and one metrics document
+/// flushed after each invocation.
+pub async fn serve<F, Fut>(
+    metrics: &'static Collector,
+    handler: F,
+) -> Result<(), lambda_http::Error>
+where
+    F: Fn(Request) -> Fut + Sync,
+    Fut: Future<Output = Result<Response<Body>, lambda_http::Error>> + Send,
+{
+    metrics_cloudwatch_embedded::lambda::handler::run_http(metrics, |req| observe(&handler, req))
+        .await
+}
+
+/// One request, timed and counted by status class. A handler error (which
+/// Lambda reports as a 502 from the API) counts as `5xx`.
+pub async fn observe<F, Fut>(
+    handler: &F,
+    req: Request,
+) -> Result<Response<Body>, lambda_http::Error>
+where
+    F: Fn(Request) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, lambda_http::Error>>,
+{
+    let span = tracing::info_span!("request", route = %route(&req));
+    let started = Instant::now();
+    let result = handler(req).instrument(span).await;
+    let class = match &result {
+        Ok(response) => status_class(response.status().as_u16()),
+        Err(_) => "5xx",
+    };
+    metrics::counter!(names::REQUESTS, names::STATUS_CLASS => class).increment(1);
+    metrics::histogram!(names::LATENCY).record(started.elapsed().as_secs_f64() * 1000.0);
+    result
+}
+
+fn status_class(status: u16) -> &'static str {
+    match status {
+        500.. => "5xx",
+        400..500 => "4xx",
+        300..400 => "3xx",
+        _ => "2xx",
+    }
+}
+
+/// The API route as the HTTP API names it (`GET /api/articles/{slug}`): its
+/// template, not the path, so no user input reaches the span.
+fn route(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context
+            .route_key
+            .clone()
+            .unwrap_or_else(|| format!("{} (no route key)", req.method())),
+        _ => format!("{} (no route key)", req.method()),
+    }
+}
+
+/// Logs only, for processes that are not Lambda functions (local tools).
+pub fn init_logs() {
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL").unwrap_or_else(|_| "info".to_owned());
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level.to_lowercase()));
@@ -13,7 +160,13 @@ pub fn init() {
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
     // Lambda stamps every line itself, so the subscriber's own clock is dropped there.
     let result = if json {
-        builder.json().without_time().try_init()
+        // The span list carries the request id and the route on every line.
+        builder
+            .json()
+            .with_current_span(false)
+            .with_span_list(true)
+            .without_time()
+            .try_init()
     } else if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
         builder.with_ansi(false).without_time().try_init()
     } else {
@@ -21,4 +174,20 @@ pub fn init() {
     };
     // A second init (tests, or a host that set one up already) keeps the first.
     drop(result);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_fall_into_their_class() {
+        assert_eq!(status_class(200), "2xx");
+        assert_eq!(status_class(201), "2xx");
+        assert_eq!(status_class(304), "3xx");
+        assert_eq!(status_class(404), "4xx");
+        assert_eq!(status_class(429), "4xx");
+        assert_eq!(status_class(500), "5xx");
+        assert_eq!(status_class(503), "5xx");
+    }
 }

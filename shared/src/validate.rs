@@ -310,9 +310,7 @@ pub fn tags(values: Vec<String>, errors: &mut FieldErrors) -> Option<Vec<String>
             );
             return None;
         }
-        let Some(tag) = clean("tagList", &value, Kind::Line, errors) else {
-            return None;
-        };
+        let tag = clean("tagList", &value, Kind::Line, errors)?;
         let tag = tag.as_str();
         if tag.is_empty() {
             errors.add("tagList", "can't contain blank tags");

@@ -8,8 +8,11 @@
 //! - [`stream`] reads the table's stream in DynamoDB Local and feeds the
 //!   stream worker, as Lambda's event source mapping does in AWS.
 //! - [`audit`] checks table-wide invariants after a test has run.
+//! - [`runtime`] is a Lambda Runtime API for one function process, to run a
+//!   built function binary as Lambda runs it (the benchmark and the telemetry tests).
 
 pub mod audit;
 pub mod harness;
+pub mod runtime;
 pub mod stream;
 pub mod table;

@@ -16,7 +16,10 @@ use aws_lambda_events::{
     streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse},
 };
 use lambda_runtime::{Error, LambdaEvent};
-use shared::db::{Db, cleanup::DeletedArticle};
+use shared::{
+    db::{Db, cleanup::DeletedArticle},
+    telemetry::names,
+};
 
 /// Time kept back from the invocation's deadline to answer before it: the
 /// deadline is checked between pages, and a page of favorites whose writes
@@ -46,6 +49,7 @@ pub async fn process(
         let outcome = db.clean_up_article(&article, deadline).await;
         match &outcome {
             Ok(done) if done.finished => {
+                metrics::counter!(names::RECORDS_CLEANED).increment(1);
                 tracing::info!(article = %article.id, favorites = done.favorites, comments = done.comments, "cleaned up deleted article");
                 continue;
             }
@@ -56,6 +60,7 @@ pub async fn process(
                 tracing::error!(article = %article.id, error = %err, "cleanup failed; the record will be delivered again");
             }
         }
+        metrics::counter!(names::RECORDS_FAILED).increment(1);
         let mut failure = DynamoDbBatchItemFailure::default();
         failure.item_identifier = record.change.sequence_number;
         response.batch_item_failures.push(failure);

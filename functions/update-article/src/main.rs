@@ -1,8 +1,8 @@
-use lambda_http::{Error, service_fn};
+use lambda_http::Error;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
+    let metrics = shared::telemetry::init()?;
     let app = shared::App::from_env().await?;
-    lambda_http::run(service_fn(|req| update_article::handler(&app, req))).await
+    shared::telemetry::serve(metrics, |req| update_article::handler(&app, req)).await
 }

@@ -3,14 +3,14 @@
 //! atomic counter, so concurrent comments never share an id and never wait on
 //! each other. An id whose comment then fails to be written is skipped.
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, ReturnValue};
 use serde::{Deserialize, Serialize};
 
 use crate::ApiError;
 
 use super::{
-    Db, Expr, UpdateExpr, articles::ArticleRecord, from_item, keys, requests::CreateRequest,
-    sdk_error,
+    Access, Db, Expr, UpdateExpr, articles::ArticleRecord, consumed, from_item, keys,
+    requests::CreateRequest, sdk_error,
 };
 
 /// How often a comment whose request claim names a deleted comment is retried.
@@ -100,6 +100,7 @@ impl Db {
             .set_expression_attribute_names(names)
             .set_expression_attribute_values(values)
             .return_values(ReturnValue::UpdatedNew)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await;
         let output = match result {
@@ -113,6 +114,7 @@ impl Db {
             }
             Err(err) => return Err(sdk_error("next comment id", err)),
         };
+        consumed(Access::Write, &output.consumed_capacity);
         output
             .attributes
             .and_then(|a| a.get("comment_seq")?.as_n().ok()?.parse().ok())

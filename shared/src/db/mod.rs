@@ -9,6 +9,7 @@ pub mod cleanup;
 pub mod comments;
 pub mod favorites;
 pub mod follows;
+mod instrument;
 pub mod keys;
 pub mod requests;
 pub mod tags;
@@ -23,10 +24,15 @@ use aws_sdk_dynamodb::{
     Client,
     error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
     operation::transact_write_items::TransactWriteItemsError,
-    types::{AttributeValue, DeleteRequest, KeysAndAttributes, TransactWriteItem, WriteRequest},
+    types::{
+        AttributeValue, DeleteRequest, KeysAndAttributes, ReturnConsumedCapacity,
+        TransactWriteItem, WriteRequest,
+    },
 };
 
 use crate::{ApiError, config::Config};
+
+pub(crate) use instrument::{Access, consumed};
 
 pub use articles::Page;
 pub use expr::{Expr, UpdateExpr};
@@ -49,7 +55,8 @@ impl Db {
     /// The client for `config`'s table; only DynamoDB goes to the local
     /// endpoint override, other services keep their regional endpoints.
     pub fn new(sdk_config: &aws_config::SdkConfig, config: &Config) -> Self {
-        let mut builder = aws_sdk_dynamodb::config::Builder::from(sdk_config);
+        let mut builder =
+            aws_sdk_dynamodb::config::Builder::from(sdk_config).interceptor(instrument::Metrics);
         if let Some(endpoint) = &config.dynamodb_endpoint {
             builder = builder.endpoint_url(endpoint);
         }
@@ -90,9 +97,11 @@ impl Db {
             .table_name(&self.table)
             .set_key(Some(key.to_map()))
             .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|err| sdk_error(operation, err))?;
+        instrument::consumed(Access::Read, &output.consumed_capacity);
         Ok(output.item)
     }
 
@@ -134,9 +143,11 @@ impl Db {
                 .consistent_read(true)
                 .limit(i32::try_from(limit - items.len()).unwrap_or(i32::MAX))
                 .set_exclusive_start_key(start)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
                 .map_err(|err| sdk_error(operation, err))?;
+            instrument::consumed(Access::Read, &output.consumed_capacity);
             items.extend(output.items.unwrap_or_default());
             start = output.last_evaluated_key;
             if start.is_none() {
@@ -175,9 +186,11 @@ impl Db {
                     .client
                     .batch_get_item()
                     .request_items(&self.table, request)
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
                     .send()
                     .await
                     .map_err(|err| sdk_error(operation, err))?;
+                instrument::consumed(Access::Read, output.consumed_capacity());
                 if let Some(mut found) = output.responses {
                     items.extend(found.remove(&self.table).unwrap_or_default());
                 }
@@ -213,10 +226,14 @@ impl Db {
                 .transact_write_items()
                 .set_transact_items(Some(items.clone()))
                 .client_request_token(token)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await;
             let err = match result {
-                Ok(_) => return Ok(Ok(())),
+                Ok(output) => {
+                    instrument::consumed(Access::Write, output.consumed_capacity());
+                    return Ok(Ok(()));
+                }
                 Err(err) => err,
             };
             if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
@@ -263,9 +280,11 @@ impl Db {
                     .client
                     .batch_write_item()
                     .request_items(&self.table, pending)
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
                     .send()
                     .await
                     .map_err(|err| sdk_error(operation, err))?;
+                instrument::consumed(Access::Write, output.consumed_capacity());
                 pending = output
                     .unprocessed_items
                     .and_then(|mut rest| rest.remove(&self.table))

@@ -3,9 +3,11 @@
 //! any more have a count of 0 and fall outside the key condition `uses > 0`,
 //! so they are never read.
 
+use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
+
 use crate::ApiError;
 
-use super::{Db, Expr, keys, sdk_error};
+use super::{Access, Db, Expr, consumed, keys, sdk_error};
 
 impl Db {
     pub async fn popular_tags(&self, limit: usize) -> Result<Vec<String>, ApiError> {
@@ -27,9 +29,11 @@ impl Db {
             .set_expression_attribute_values(values)
             .scan_index_forward(false)
             .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|err| sdk_error("list tags", err))?;
+        consumed(Access::Read, &output.consumed_capacity);
         Ok(output
             .items
             .unwrap_or_default()

@@ -13,7 +13,7 @@ const IDLE: Duration = Duration::from_millis(200);
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
+    shared::telemetry::init_logs();
     let endpoint =
         std::env::var("DYNAMODB_ENDPOINT").map_err(|_| "DYNAMODB_ENDPOINT is not set")?;
     let app = shared::App::from_env_without_tokens().await?;

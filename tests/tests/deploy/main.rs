@@ -7,6 +7,7 @@ mod entropy;
 mod policies;
 mod routes;
 mod stack;
+mod telemetry;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -7,7 +7,6 @@
 
 mod proxy;
 mod report;
-mod runtime;
 mod scenarios;
 
 use std::{
@@ -19,11 +18,12 @@ use std::{
 
 use conduit_tests::{
     harness,
+    runtime::{self, RuntimeApi},
     table::{TableDefinition, template_path},
 };
 use shared::App;
 
-use crate::{proxy::Proxy, report::Figures, runtime::RuntimeApi, scenarios::Fixture};
+use crate::{proxy::Proxy, report::Figures, scenarios::Fixture};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
