@@ -6,8 +6,10 @@
 //! `xrayTraceId`) and this module's (`route`).
 //!
 //! Metrics: CloudWatch Embedded Metric Format, one JSON document on stdout per
-//! invocation, which CloudWatch Logs turns into metrics in the [`NAMESPACE`]
-//! namespace, each with the `Function` dimension (the Lambda function's name).
+//! invocation, which CloudWatch Logs turns into metrics in the namespace that
+//! `METRICS_NAMESPACE` names (the template gives each stack its own,
+//! `Conduit/<stack>`; [`DEFAULT_NAMESPACE`] elsewhere), each with the
+//! `Function` dimension (the Lambda function's name).
 //! Locally they are plain lines in the function's output. What is recorded:
 //!
 //! | metric | unit | recorded by |
@@ -29,9 +31,8 @@ use tracing_subscriber::EnvFilter;
 
 pub use metrics_cloudwatch_embedded::lambda::handler::run as run_events;
 
-/// The CloudWatch namespace of every metric; the dashboard and alarms in
-/// `template.yaml` read the same.
-pub const NAMESPACE: &str = "Conduit";
+/// The CloudWatch namespace when `METRICS_NAMESPACE` is not set.
+pub const DEFAULT_NAMESPACE: &str = "Conduit";
 
 pub mod names {
     pub const REQUESTS: &str = "Requests";
@@ -52,8 +53,12 @@ pub mod names {
 pub fn init() -> Result<&'static Collector, lambda_http::Error> {
     init_logs();
     let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "local".into());
+    let namespace = std::env::var("METRICS_NAMESPACE")
+        .ok()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
     let collector = metrics_cloudwatch_embedded::Builder::new()
-        .cloudwatch_namespace(NAMESPACE)
+        .cloudwatch_namespace(namespace)
         .with_dimension("Function", function)
         .lambda_cold_start_metric(names::COLD_START)
         .with_lambda_request_id("RequestId")

@@ -14,9 +14,10 @@ use conduit_tests::{
     runtime::RuntimeApi,
 };
 use serde_json::{Value, json};
-use shared::{App, config::SecretSource, telemetry::NAMESPACE};
+use shared::{App, config::SecretSource};
 
 const FUNCTION: &str = "conduit-telemetry-test";
+const NAMESPACE: &str = "Conduit/telemetry-test";
 const PASSWORD: &str = "correct horse battery staple";
 
 /// A function binary of the workspace's debug build, beside this test's.
@@ -93,6 +94,7 @@ async fn a_function_emits_request_and_database_metrics_and_logs_with_request_id_
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
         .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .env("METRICS_NAMESPACE", NAMESPACE)
         // The rejection of a 404 is logged at debug: one line a request writes.
         .env("RUST_LOG", "info,shared=debug")
         .env("TABLE_NAME", app.db.table())
