@@ -2,8 +2,12 @@
 # `make bench`: builds the functions and a hello-world floor with the release
 # profile (cargo-lambda, x86_64 so they run here), then measures every function
 # against DynamoDB Local of its own. Results: target/bench/results.{md,json}.
-#   --quick              one function, few runs (CI keeps the harness working)
+#   --quick              one function (and health's TLS cold start), few runs:
+#                        CI keeps the harness working
 #   --function NAME      one function, full runs
+# A full run also builds health and get-current-user with AWS-LC's CPU-jitter
+# entropy source (in target/bench-jitter, so the deployed build stays as it
+# is) and compares their TLS cold starts with the deployed build's.
 source "$(dirname "$0")/lib.sh"
 
 ensure_cargo_lambda
@@ -25,7 +29,7 @@ cd "$ROOT"
 if [ -n "$function" ]; then
   bins=(--bin "$function")
 elif [ "$quick" = 1 ]; then
-  bins=(--bin get-article)
+  bins=(--bin get-article --bin health)
 else
   bins=() # every function: the default members
 fi
@@ -36,6 +40,12 @@ log "building the functions (release profile)"
 cargo lambda build --release --x86-64 "${bins[@]}"
 log "building the floor and the harness (release profile)"
 cargo lambda build --release --x86-64 -p conduit-tests --bin floor --bin bench
+if [ "$quick" = 0 ] && [ -z "$function" ]; then
+  log "building health and get-current-user with AWS-LC's jitter entropy (target/bench-jitter)"
+  AWS_LC_SYS_NO_JITTER_ENTROPY=0 CARGO_TARGET_DIR="$ROOT/target/bench-jitter" \
+    cargo lambda build --release --x86-64 --bin health --bin get-current-user
+  args+=(--jitter-dir target/bench-jitter/lambda)
+fi
 
 port=$(free_port)
 DYNAMODB_PID=""

@@ -47,6 +47,9 @@ export ZIG_GLOBAL_CACHE_DIR="$LOCAL/cache/zig"
 export ZIG_LOCAL_CACHE_DIR="$LOCAL/cache/zig"
 # SAM CLI keeps its settings (telemetry id and the like) here, not in ~/.aws-sam.
 export __SAM_CLI_APP_DIR="$LOCAL/sam-cli"
+# Temporary files too (the tests', the tools'), so a run leaves nothing in /tmp.
+export TMPDIR="$LOCAL/tmp"
+mkdir -p "$TMPDIR"
 
 # pip install into the project's virtual environment, made on first use.
 venv_install() {
@@ -130,7 +133,8 @@ start_dynamodb() {
     storage=(-inMemory)
   fi
   log "DynamoDB Local on 127.0.0.1:$port (${dir:-in memory})"
-  java -Xmx512m -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" -jar "$jar" \
+  # No perf-data file in /tmp, and Java's temporary files under .local/ too.
+  java -Xmx512m -XX:-UsePerfData -Djava.io.tmpdir="$TMPDIR" -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" -jar "$jar" \
     -port "$port" -sharedDb -disableTelemetry "${storage[@]}" >"$LOCAL/dynamodb-$port.log" 2>&1 &
   DYNAMODB_PID=$!
   wait_for_port "$port" "DynamoDB Local" 60

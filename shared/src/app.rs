@@ -1,5 +1,7 @@
 use aws_config::{BehaviorVersion, SdkConfig};
-use aws_sdk_dynamodb::config::{Credentials, Region, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_sdk_dynamodb::config::{
+    Credentials, Region, SharedCredentialsProvider, retry::RetryConfig, timeout::TimeoutConfig,
+};
 use std::time::Duration;
 
 use crate::{
@@ -42,7 +44,7 @@ impl App {
                 Some(Tokens::new(secret.expose(), config.token_ttl))
             }
             Some(SecretSource::SecretsManager(arn)) => {
-                let secret = read_secret(&sdk_config, arn).await?;
+                let secret = read_secret(&sdk_config, config, arn).await?;
                 Some(Tokens::new(secret.expose(), config.token_ttl))
             }
         };
@@ -59,9 +61,9 @@ impl App {
     }
 }
 
-/// The SDK configuration every client is built from: explicit region, bounded
-/// timeouts, and static credentials when talking to DynamoDB Local.
-async fn sdk_config(config: &Config) -> SdkConfig {
+/// The SDK configuration every client is built from: explicit region,
+/// bounded timeouts, and credentials from the cheapest source that has them.
+pub async fn sdk_config(config: &Config) -> SdkConfig {
     // The whole operation, retries included, ends within `db_timeout`;
     // one attempt gets half of it so a single hung connection can be retried.
     let timeouts = TimeoutConfig::builder()
@@ -69,29 +71,60 @@ async fn sdk_config(config: &Config) -> SdkConfig {
         .operation_attempt_timeout(config.db_timeout / 2)
         .operation_timeout(config.db_timeout)
         .build();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(config.region.clone()))
-        .timeout_config(timeouts)
-        .retry_config(RetryConfig::standard().with_max_attempts(3));
-    if config.dynamodb_endpoint.is_some() {
+    let retries = RetryConfig::standard().with_max_attempts(3);
+    let region = Region::new(config.region.clone());
+    let credentials = if config.environment_credentials {
+        // Lambda: the role's credentials and the region are in the
+        // environment. Built directly, the configuration skips the default
+        // chain's work at cold start (profile files, the provider chain and
+        // the environment settings it resolves one by one).
+        Some(SharedCredentialsProvider::new(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        ))
+    } else if config.dynamodb_endpoint.is_some() {
         // DynamoDB Local accepts any credentials; static ones keep the SDK
         // from probing profiles or instance metadata on a developer machine.
-        loader = loader.credentials_provider(Credentials::new(
+        Some(SharedCredentialsProvider::new(Credentials::new(
             "local",
             "local",
             None,
             None,
             "dynamodb-local",
-        ));
+        )))
+    } else {
+        None
+    };
+    match credentials {
+        Some(credentials) => SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(region)
+            .credentials_provider(credentials)
+            .timeout_config(timeouts)
+            .retry_config(retries)
+            .build(),
+        // Anywhere else (a developer machine talking to AWS): the default
+        // chain, with profiles, SSO and the rest.
+        None => {
+            aws_config::defaults(BehaviorVersion::latest())
+                .region(region)
+                .timeout_config(timeouts)
+                .retry_config(retries)
+                .load()
+                .await
+        }
     }
-    loader.load().await
 }
 
 async fn read_secret(
     sdk_config: &SdkConfig,
+    config: &Config,
     arn: &str,
 ) -> Result<crate::config::Secret, lambda_http::Error> {
-    let output = aws_sdk_secretsmanager::Client::new(sdk_config)
+    let mut builder = aws_sdk_secretsmanager::config::Builder::from(sdk_config);
+    if let Some(endpoint) = &config.secrets_endpoint {
+        builder = builder.endpoint_url(endpoint);
+    }
+    let output = aws_sdk_secretsmanager::Client::from_conf(builder.build())
         .get_secret_value()
         .secret_id(arn)
         .send()

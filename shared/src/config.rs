@@ -12,6 +12,13 @@ pub struct Config {
     pub region: String,
     /// Set for DynamoDB Local; unset in AWS, where the regional endpoint is used.
     pub dynamodb_endpoint: Option<String>,
+    /// `SECRETS_MANAGER_ENDPOINT`: a stand-in for Secrets Manager (the
+    /// benchmark's); unset in AWS.
+    pub secrets_endpoint: Option<String>,
+    /// Whether the environment holds AWS credentials, as Lambda's always does
+    /// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`). The values are read
+    /// by the SDK's environment provider, never kept here.
+    pub environment_credentials: bool,
     /// Where the token signing key comes from; `None` for functions that
     /// neither issue nor verify tokens.
     pub jwt_secret: Option<SecretSource>,
@@ -76,6 +83,9 @@ impl Config {
             table_name,
             region: get("AWS_REGION").unwrap_or_else(|| "us-east-1".to_owned()),
             dynamodb_endpoint: get("DYNAMODB_ENDPOINT"),
+            secrets_endpoint: get("SECRETS_MANAGER_ENDPOINT"),
+            environment_credentials: get("AWS_ACCESS_KEY_ID").is_some()
+                && get("AWS_SECRET_ACCESS_KEY").is_some(),
             jwt_secret,
             token_ttl: Duration::from_secs(number(&get, "TOKEN_TTL_SECONDS", 86_400)?),
             db_timeout: Duration::from_millis(number(&get, "DYNAMODB_TIMEOUT_MS", 3_000)?),
@@ -169,6 +179,8 @@ mod tests {
         assert_eq!(c.region, "us-east-1");
         assert_eq!(c.token_ttl, Duration::from_secs(86_400));
         assert!(c.dynamodb_endpoint.is_none());
+        assert!(c.secrets_endpoint.is_none());
+        assert!(!c.environment_credentials);
         let c = config(&[
             ("TABLE_NAME", "t"),
             ("JWT_SECRET", SECRET),
@@ -189,6 +201,22 @@ mod tests {
             ])
             .is_err()
         );
+    }
+
+    #[test]
+    fn environment_credentials_need_both_halves_of_the_key() {
+        let base = [("TABLE_NAME", "t")];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut pairs = base.to_vec();
+            pairs.extend_from_slice(extra);
+            config(&pairs).unwrap().environment_credentials
+        };
+        assert!(!with(&[("AWS_ACCESS_KEY_ID", "AKIA")]));
+        assert!(!with(&[("AWS_SECRET_ACCESS_KEY", "s")]));
+        assert!(with(&[
+            ("AWS_ACCESS_KEY_ID", "AKIA"),
+            ("AWS_SECRET_ACCESS_KEY", "s")
+        ]));
     }
 
     #[test]

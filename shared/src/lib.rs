@@ -16,5 +16,5 @@ pub mod validate;
 
 mod app;
 
-pub use app::App;
+pub use app::{App, sdk_config};
 pub use error::{ApiError, FieldErrors};

@@ -2,12 +2,22 @@
 //! peak memory and DynamoDB cost of every function, each beside the same
 //! figures for a hello-world `lambda_http` function (the floor).
 //!
-//! Usage: bench [--quick] [--function NAME] --lambda-dir DIR --out DIR
+//! Every AWS call goes over TLS, as in Lambda: DynamoDB Local behind a TLS
+//! front, and a Secrets Manager stand-in from which the token functions read
+//! their signing key at cold start (see `tls`). With `--jitter-dir`, the
+//! same functions built with AWS-LC's CPU-jitter entropy source are measured
+//! beside the deployed build, at a full core and at a 256 MB function's CPU
+//! share (see `cpu`).
+//!
+//! Usage: bench [--quick] [--function NAME] --lambda-dir DIR [--jitter-dir DIR] --out DIR
 //! with `DYNAMODB_ENDPOINT` pointing at DynamoDB Local.
 
+mod cpu;
 mod proxy;
 mod report;
 mod scenarios;
+mod sdk_init;
+mod tls;
 
 use std::{
     net::SocketAddr,
@@ -23,11 +33,19 @@ use conduit_tests::{
 };
 use shared::App;
 
-use crate::{proxy::Proxy, report::Figures, scenarios::Fixture};
+use crate::{cpu::CpuShare, proxy::Proxy, report::Figures, scenarios::Fixture};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The memory the template gives most functions; Lambda's CPU share follows it.
+const LAMBDA_MEMORY_MB: u32 = 256;
+
+/// The functions whose cold start is compared with and without AWS-LC's
+/// jitter entropy: `health` meets its first handshake in its first invoke;
+/// `get-current-user` in Init, reading the signing key from Secrets Manager.
+const ENTROPY_FUNCTIONS: &[&str] = &["health", "get-current-user"];
 
 struct Plan {
     cold_runs: usize,
@@ -55,6 +73,9 @@ const QUICK: Plan = Plan {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(sdk_init::CHILD_FLAG) {
+        return sdk_init::child(&args[1]).await;
+    }
     let flag = |name: &str| {
         args.iter()
             .position(|a| a == name)
@@ -65,6 +86,7 @@ async fn main() -> Result<(), Error> {
     let plan = if quick { QUICK } else { FULL };
     let lambda_dir = PathBuf::from(flag("--lambda-dir").ok_or("--lambda-dir is required")?);
     let out_dir = PathBuf::from(flag("--out").ok_or("--out is required")?);
+    let jitter_dir = flag("--jitter-dir").map(PathBuf::from);
     let endpoint = harness::endpoint();
     let upstream: SocketAddr = endpoint.trim_start_matches("http://").parse()?;
 
@@ -94,7 +116,8 @@ async fn main() -> Result<(), Error> {
     TableDefinition::from_template(&template_path())?
         .create(app.db.client(), &table)
         .await?;
-    let pool = plan.cold_runs + plan.warm_runs + 2 * plan.cost_runs + 4;
+    // The jitter comparison: 2 builds × 2 CPU settings × cold runs, per function.
+    let pool = plan.cold_runs * 5 + plan.warm_runs + 2 * plan.cost_runs + 4;
     eprintln!("seeding {} articles", plan.small);
     let mut fixture = scenarios::seed(&app, plan.small, pool).await?;
     let proxy = Proxy::start(upstream).await?;
@@ -102,15 +125,28 @@ async fn main() -> Result<(), Error> {
         Some(shared::config::SecretSource::Value(s)) => String::from_utf8(s.expose().to_vec())?,
         _ => unreachable!("the harness configures a key"),
     };
-    let env = vec![
-        ("TABLE_NAME".to_owned(), table.clone()),
-        ("JWT_SECRET".to_owned(), secret),
+    let pki = tls::Pki::new(&out_dir)?;
+    let front = tls::Front::start(&pki, proxy.addr).await?;
+    let secrets = tls::SecretsManager::start(&pki, secret).await?;
+    // What Lambda's environment gives a function: the role's credentials
+    // and the region (DynamoDB Local takes any credentials).
+    let env: Vec<(String, String)> = [
+        ("TABLE_NAME", table.clone()),
+        ("JWT_SECRET_ARN", tls::SECRET_ARN.to_owned()),
         (
-            "DYNAMODB_ENDPOINT".to_owned(),
-            format!("http://{}", proxy.addr),
+            "SECRETS_MANAGER_ENDPOINT",
+            format!("https://{}", secrets.addr),
         ),
-        ("AWS_REGION".to_owned(), "us-east-1".to_owned()),
-    ];
+        ("DYNAMODB_ENDPOINT", format!("https://{}", front.addr)),
+        ("SSL_CERT_FILE", pki.bundle.display().to_string()),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "ASIABENCHMARK".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "benchmark".to_owned()),
+        ("AWS_SESSION_TOKEN", "benchmark".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
 
     eprintln!("measuring the floor");
     let floor = measure(&lambda_dir, "floor", &env, &plan, &mut fixture, &proxy).await?;
@@ -119,6 +155,42 @@ async fn main() -> Result<(), Error> {
         eprintln!("measuring {function}");
         results.push(measure(&lambda_dir, function, &env, &plan, &mut fixture, &proxy).await?);
     }
+
+    let share = CpuShare::new(LAMBDA_MEMORY_MB);
+    let mut entropy = Vec::new();
+    let builds: Vec<(&str, &Path)> = std::iter::once(("deployed", lambda_dir.as_path()))
+        .chain(
+            jitter_dir
+                .as_deref()
+                .map(|dir| ("with jitter entropy", dir)),
+        )
+        .collect();
+    for function in ENTROPY_FUNCTIONS {
+        for (build, dir) in &builds {
+            if !dir.join(function).join("bootstrap").is_file() {
+                continue;
+            }
+            for cpu in [None, share.as_ref().ok()] {
+                eprintln!(
+                    "cold starts of {function} ({build}, {})",
+                    cpu.map_or("full core".to_owned(), CpuShare::describe)
+                );
+                let (cold, first) =
+                    cold_starts(dir, function, &env, plan.cold_runs, cpu, &mut fixture).await?;
+                entropy.push(report::ColdStarts {
+                    function: function.to_string(),
+                    build: build.to_string(),
+                    cpu: cpu.map_or("full core".to_owned(), CpuShare::describe),
+                    cold,
+                    first,
+                });
+            }
+        }
+    }
+    let share_note = match &share {
+        Ok(share) => format!("CPU share: {}", share.describe()),
+        Err(why) => format!("no CPU share measured: {why}"),
+    };
 
     eprintln!("growing the table to {} articles", plan.large);
     scenarios::grow(&app, &fixture.author_id, plan.large - plan.small).await?;
@@ -136,7 +208,12 @@ async fn main() -> Result<(), Error> {
         figures.write_units_large = writes;
     }
 
+    eprintln!("timing the SDK configuration at cold start");
+    let sdk = sdk_init::compare(&env, if quick { 5 } else { 30 })?;
+
     report::write(&out_dir, &floor, &results, plan.small, plan.large, quick)?;
+    report::write_sdk_init(&out_dir, &sdk)?;
+    report::write_entropy(&out_dir, &entropy, &share_note, jitter_dir.is_some())?;
     Ok(())
 }
 
@@ -148,9 +225,17 @@ struct Process {
 }
 
 impl Process {
-    async fn start(binary: &Path, function: &str, env: &[(String, String)]) -> Result<Self, Error> {
+    async fn start(
+        binary: &Path,
+        function: &str,
+        env: &[(String, String)],
+        cpu: Option<&CpuShare>,
+    ) -> Result<Self, Error> {
         let api = RuntimeApi::start().await?;
-        let mut command = Command::new(binary);
+        let mut command = match cpu {
+            Some(share) => share.command(binary),
+            None => Command::new(binary),
+        };
         command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -230,14 +315,14 @@ async fn measure(
     let binary = lambda_dir.join(function).join("bootstrap");
     let mut figures = Figures::new(function, &binary)?;
     for _ in 0..plan.cold_runs {
-        let mut process = Process::start(&binary, function, env).await?;
+        let mut process = Process::start(&binary, function, env, None).await?;
         figures.cold.push(process.cold_start().await?);
         figures
             .first
             .push(process.invoke(function, fixture).await?.latency);
         figures.peak_rss = figures.peak_rss.max(process.peak_rss());
     }
-    let mut process = Process::start(&binary, function, env).await?;
+    let mut process = Process::start(&binary, function, env, None).await?;
     process.cold_start().await?;
     process.invoke(function, fixture).await?;
     proxy.take();
@@ -265,7 +350,7 @@ async fn cost(
     proxy: &Proxy,
 ) -> Result<(f64, f64), Error> {
     let binary = lambda_dir.join(function).join("bootstrap");
-    let mut process = Process::start(&binary, function, env).await?;
+    let mut process = Process::start(&binary, function, env, None).await?;
     process.cold_start().await?;
     process.invoke(function, fixture).await?;
     let (mut reads, mut writes) = (Vec::new(), Vec::new());
@@ -277,4 +362,23 @@ async fn cost(
         writes.push(usage.write_units);
     }
     Ok((report::median_f(&reads), report::median_f(&writes)))
+}
+
+/// Cold start and first invoke of `function` from `dir`, `runs` times.
+async fn cold_starts(
+    dir: &Path,
+    function: &str,
+    env: &[(String, String)],
+    runs: usize,
+    cpu: Option<&CpuShare>,
+    fixture: &mut Fixture,
+) -> Result<(Vec<Duration>, Vec<Duration>), Error> {
+    let binary = dir.join(function).join("bootstrap");
+    let (mut cold, mut first) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let mut process = Process::start(&binary, function, env, cpu).await?;
+        cold.push(process.cold_start().await?);
+        first.push(process.invoke(function, fixture).await?.latency);
+    }
+    Ok((cold, first))
 }
