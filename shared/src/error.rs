@@ -49,6 +49,9 @@ pub enum ApiError {
     /// 400: the body is not JSON at all.
     #[error("malformed request: {0}")]
     BadRequest(String),
+    /// 413 `{"body": ["is larger than N bytes"]}`: refused before parsing.
+    #[error("body of more than {0} bytes")]
+    TooLarge(usize),
     /// 401, e.g. `token: is missing` or `credentials: invalid`.
     #[error("unauthorized: {field} {message}")]
     Unauthorized {
@@ -116,6 +119,7 @@ impl ApiError {
         match self {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
@@ -129,6 +133,7 @@ impl ApiError {
         let errors = match self {
             Self::Validation(fields) => json!(fields.0),
             Self::BadRequest(message) => json!({ "body": [message] }),
+            Self::TooLarge(limit) => json!({ "body": [format!("is larger than {limit} bytes")] }),
             Self::Unauthorized { field, message } => json!({ *field: [message] }),
             Self::Forbidden(entity) => json!({ *entity: ["forbidden"] }),
             Self::NotFound(entity) => json!({ *entity: ["not found"] }),

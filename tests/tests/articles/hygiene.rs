@@ -3,6 +3,7 @@
 //! `shared::validate::clean`).
 
 use serde_json::json;
+use shared::validate;
 
 use crate::*;
 
@@ -171,4 +172,90 @@ async fn path_parameters_behave_alike_decoded_or_not() {
         let r = reply(get_profile::handler(&app, c.request()).await);
         assert_reply(&r, 404, not_found("profile"));
     }
+}
+
+/// A body of `tags` distinct tags: 600,000 make about 6 MB, Lambda's request limit.
+fn huge_tags_body(tags: usize) -> String {
+    use std::fmt::Write;
+    let mut body = String::from(
+        r#"{"article": {"title": "Huge", "description": "d", "body": "b", "tagList": ["t0""#,
+    );
+    for i in 1..tags {
+        write!(body, r#", "t{i}""#).unwrap();
+    }
+    body.push_str("]}}");
+    body
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_before_parsing_and_stores_nothing() {
+    let app = app().await;
+    let token = register(&app, "heavy").await;
+    let slug = create_article(&app, &token, "Kept", &[]).await;
+    let body = huge_tags_body(600_000);
+    assert!(body.len() > 5_000_000, "{} bytes", body.len());
+    // Just over the limit, for the other routes.
+    let over = huge_tags_body(120_000);
+    assert!(
+        over.len() > shared::http::MAX_BODY_BYTES,
+        "{} bytes",
+        over.len()
+    );
+    let too_large = json!({"errors": {"body": [format!("is larger than {} bytes", shared::http::MAX_BODY_BYTES)]}});
+
+    let c = call("POST", "/api/articles").token(&token).body(&body);
+    let r = reply(create_article::handler(&app, c.request()).await);
+    assert_reply(&r, 413, too_large.clone());
+    let c = call("PUT", "/api/articles/{slug}")
+        .param("slug", &slug)
+        .token(&token)
+        .body(&over);
+    let r = reply(update_article::handler(&app, c.request()).await);
+    assert_reply(&r, 413, too_large.clone());
+    let r =
+        reply(register_user::handler(&app, call("POST", "/api/users").body(&over).request()).await);
+    assert_reply(&r, 413, too_large.clone());
+    // None of them wrote anything.
+    let listed = list(&app, None, &[]).await;
+    assert_eq!(listed.body["articlesCount"], 1, "{}", listed.body);
+}
+
+/// `c` repeated `n` times as JSON `\u` escapes (a surrogate pair each when
+/// `c` is outside the Basic Multilingual Plane).
+fn escaped(c: char, n: usize) -> String {
+    let mut units = [0u16; 2];
+    let one: String = c
+        .encode_utf16(&mut units)
+        .iter()
+        .map(|u| format!("\\u{u:04X}"))
+        .collect();
+    one.repeat(n)
+}
+
+#[tokio::test]
+async fn the_largest_valid_article_in_its_longest_encoding_fits_the_limit() {
+    let app = app().await;
+    let token = register(&app, "longest").await;
+    let tags: Vec<String> = (0..validate::TAGS_MAX)
+        .map(|i| format!("\"{}{}\"", escaped('t', validate::TAG_MAX - 1), i))
+        .collect();
+    let body = format!(
+        r#"{{"article": {{"title": "{}", "description": "{}", "body": "{}", "tagList": [{}]}}}}"#,
+        escaped('😀', validate::TITLE_MAX),
+        escaped('😀', validate::DESCRIPTION_MAX),
+        escaped('😀', validate::ARTICLE_BODY_MAX),
+        tags.join(", ")
+    );
+    assert!(
+        body.len() > 600_000 && body.len() <= shared::http::MAX_BODY_BYTES,
+        "{}",
+        body.len()
+    );
+    let c = call("POST", "/api/articles").token(&token).body(&body);
+    let r = reply(create_article::handler(&app, c.request()).await);
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        r.body["article"]["body"].as_str().unwrap().chars().count(),
+        validate::ARTICLE_BODY_MAX
+    );
 }
