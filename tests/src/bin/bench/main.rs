@@ -116,8 +116,9 @@ async fn main() -> Result<(), Error> {
     TableDefinition::from_template(&template_path())?
         .create(app.db.client(), &table)
         .await?;
-    // The jitter comparison: 2 builds × 2 CPU settings × cold runs, per function.
-    let pool = plan.cold_runs * 5 + plan.warm_runs + 2 * plan.cost_runs + 4;
+    // Cold runs: the table's, then per function of the TLS comparison
+    // 2 builds × 2 CPU settings and one trust-store run.
+    let pool = plan.cold_runs * 6 + plan.warm_runs + 2 * plan.cost_runs + 4;
     eprintln!("seeding {} articles", plan.small);
     let mut fixture = scenarios::seed(&app, plan.small, pool).await?;
     let proxy = Proxy::start(upstream).await?;
@@ -166,6 +167,32 @@ async fn main() -> Result<(), Error> {
         )
         .collect();
     for function in ENTROPY_FUNCTIONS {
+        if lambda_dir.join(function).join("bootstrap").is_file() {
+            // The platform bundle's share of the first connection.
+            eprintln!("cold starts of {function} (trusting the run's CA alone)");
+            let mut ca_only = env.clone();
+            for (k, v) in &mut ca_only {
+                if k == "SSL_CERT_FILE" {
+                    *v = pki.ca_only.display().to_string();
+                }
+            }
+            let (cold, first) = cold_starts(
+                &lambda_dir,
+                function,
+                &ca_only,
+                plan.cold_runs,
+                None,
+                &mut fixture,
+            )
+            .await?;
+            entropy.push(report::ColdStarts {
+                function: function.to_string(),
+                build: "deployed, trusting one CA instead of the platform bundle".to_owned(),
+                cpu: "full core".to_owned(),
+                cold,
+                first,
+            });
+        }
         for (build, dir) in &builds {
             if !dir.join(function).join("bootstrap").is_file() {
                 continue;

@@ -36,6 +36,9 @@ const SYSTEM_BUNDLES: &[&str] = &[
 pub struct Pki {
     /// The trust bundle the functions get as `SSL_CERT_FILE`.
     pub bundle: PathBuf,
+    /// The run's CA alone: what loading the platform bundle costs is the
+    /// difference.
+    pub ca_only: PathBuf,
     acceptor: TlsAcceptor,
 }
 
@@ -71,6 +74,8 @@ impl Pki {
         std::fs::create_dir_all(dir)?;
         let bundle = dir.join("trust-bundle.pem");
         std::fs::write(&bundle, bundle_text)?;
+        let ca_only = dir.join("ca.pem");
+        std::fs::write(&ca_only, ca.pem())?;
 
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let config = ServerConfig::builder_with_provider(provider)
@@ -82,6 +87,7 @@ impl Pki {
             )?;
         Ok(Self {
             bundle,
+            ca_only,
             acceptor: TlsAcceptor::from(Arc::new(config)),
         })
     }
