@@ -2,8 +2,8 @@
 # `make bench`: builds the functions and a hello-world floor with the release
 # profile (cargo-lambda, x86_64 so they run here), then measures every function
 # against DynamoDB Local of its own. Results: target/bench/results.{md,json}.
-#   --quick              one function (and health's TLS cold start), few runs:
-#                        CI keeps the harness working
+#   --quick              one function (and health's TLS cold start), few runs,
+#                        small extremes: CI keeps the harness working
 #   --function NAME      one function, full runs
 # A full run also builds health and get-current-user with AWS-LC's CPU-jitter
 # entropy source (in target/bench-jitter, so the deployed build stays as it
@@ -29,7 +29,10 @@ cd "$ROOT"
 if [ -n "$function" ]; then
   bins=(--bin "$function")
 elif [ "$quick" = 1 ]; then
-  bins=(--bin get-article --bin health)
+  # get-article's figures, health's TLS cold start, and the functions the
+  # extremes measure.
+  bins=(--bin get-article --bin health --bin favorite-article --bin list-comments
+        --bin feed-articles --bin list-articles --bin create-article --bin follow-user)
 else
   bins=() # every function: the default members
 fi

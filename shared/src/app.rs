@@ -8,13 +8,18 @@ use crate::{
     ApiError,
     auth::Tokens,
     config::{Config, SecretSource, checked_secret},
-    db::Db,
+    db::{
+        Db,
+        limits::{RateLimits, Rule},
+    },
 };
 
 /// Everything a handler needs, built once per cold start and shared by every
 /// invocation the execution environment serves.
 pub struct App {
     pub db: Db,
+    /// Per-client rate limits, for the functions that apply them.
+    pub limits: RateLimits,
     tokens: Option<Tokens>,
 }
 
@@ -50,8 +55,22 @@ impl App {
         };
         Ok(Self {
             db: Db::new(&sdk_config, config),
+            limits: config.rate_limits.clone(),
             tokens,
         })
+    }
+
+    /// Counts the request against `rule` for the client's source IP (a
+    /// request without one, which API Gateway never sends, is not counted).
+    pub async fn limit_by_ip(
+        &self,
+        rule: Option<&Rule>,
+        req: &lambda_http::Request,
+    ) -> Result<(), ApiError> {
+        match crate::http::source_ip(req) {
+            Some(ip) => self.db.hit(rule, &ip).await,
+            None => Ok(()),
+        }
     }
 
     pub fn tokens(&self) -> Result<&Tokens, ApiError> {

@@ -26,6 +26,8 @@ pub struct Config {
     /// Upper bound on one DynamoDB operation, retries included. A database that
     /// does not answer within it yields 503 rather than a Lambda timeout.
     pub db_timeout: Duration,
+    /// Per-client rate limits (`RATE_LIMIT_*`); unset ones are off.
+    pub rate_limits: crate::db::limits::RateLimits,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -89,6 +91,8 @@ impl Config {
             jwt_secret,
             token_ttl: Duration::from_secs(number(&get, "TOKEN_TTL_SECONDS", 86_400)?),
             db_timeout: Duration::from_millis(number(&get, "DYNAMODB_TIMEOUT_MS", 3_000)?),
+            rate_limits: crate::db::limits::RateLimits::from_lookup(get)
+                .map_err(|(name, reason)| ConfigError::Invalid { name, reason })?,
         })
     }
 }

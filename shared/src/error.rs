@@ -71,6 +71,10 @@ pub enum ApiError {
     /// its race against other writes to the same item every time it was retried.
     #[error("{0} kept changing")]
     Changed(&'static str),
+    /// 429 with `Retry-After`: this client reached a rate limit; the window
+    /// ends in `retry_after` seconds.
+    #[error("rate limited for {retry_after} s")]
+    RateLimited { retry_after: u64 },
     /// 503 with `Retry-After`: the database is slow, throttling or unreachable.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -124,6 +128,7 @@ impl ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) | Self::Changed(_) => StatusCode::CONFLICT,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -147,6 +152,9 @@ impl ApiError {
             Self::Changed(entity) => {
                 json!({ *entity: ["was changed by another request, retry"] })
             }
+            Self::RateLimited { retry_after } => {
+                json!({ "request": [format!("limit reached, retry in {retry_after} seconds")] })
+            }
             Self::Unavailable(_) => {
                 json!({ "service": ["is temporarily unavailable, retry later"] })
             }
@@ -165,8 +173,14 @@ impl ApiError {
         let mut builder = Response::builder()
             .status(self.status())
             .header(header::CONTENT_TYPE, crate::http::JSON_CONTENT_TYPE);
-        if matches!(self, Self::Unavailable(_)) {
-            builder = builder.header(header::RETRY_AFTER, RETRY_AFTER_SECONDS);
+        match &self {
+            Self::Unavailable(_) => {
+                builder = builder.header(header::RETRY_AFTER, RETRY_AFTER_SECONDS);
+            }
+            Self::RateLimited { retry_after } => {
+                builder = builder.header(header::RETRY_AFTER, *retry_after);
+            }
+            _ => {}
         }
         builder
             .body(Body::Text(self.body().to_string()))
@@ -246,6 +260,18 @@ mod tests {
         let (status, body) = body_of(ApiError::internal("connection string secret=abc"));
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!body.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn a_rate_limit_says_when_to_retry() {
+        let response = ApiError::RateLimited { retry_after: 42 }.into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "42");
+        let (_, body) = body_of(ApiError::RateLimited { retry_after: 42 });
+        assert_eq!(
+            body,
+            json!({"errors": {"request": ["limit reached, retry in 42 seconds"]}})
+        );
     }
 
     #[test]

@@ -124,27 +124,86 @@ fn percent_decoded(raw: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| raw.to_owned())
 }
 
+/// The client's address as API Gateway saw the connection: its own
+/// `sourceIp`, which no header a client sends can change.
+pub fn source_ip(req: &Request) -> Option<String> {
+    match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
+            context.http.source_ip.clone().filter(|ip| !ip.is_empty())
+        }
+        _ => None,
+    }
+}
+
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
     req.query_string_parameters().first(name).map(str::to_owned)
 }
 
-/// The `limit` and `offset` query parameters, validated (422 when out of bounds).
-pub fn page(req: &Request, default_limit: usize) -> Result<crate::db::Page, ApiError> {
+/// The page of an article list a request asks for: `limit`, and `offset` or
+/// `cursor` (422 when out of bounds, combined, or not a cursor this API issued).
+pub fn article_page(req: &Request) -> Result<crate::db::Page, ApiError> {
+    let (limit, offset, cursor) = page_params(req);
     let mut errors = crate::FieldErrors::new();
-    let limit = query_param(req, "limit");
-    let limit = limit
-        .as_deref()
-        .or(Some(&*default_limit.to_string()))
-        .map(str::to_owned);
-    let bounds = crate::validate::page(
+    let Some(asked) = crate::validate::page(
         limit.as_deref(),
-        query_param(req, "offset").as_deref(),
+        offset.as_deref(),
+        cursor.as_deref(),
+        crate::validate::ARTICLE_PAGES,
         &mut errors,
-    );
-    match bounds {
-        Some((limit, offset)) => Ok(crate::db::Page { offset, limit }),
-        None => Err(ApiError::Validation(errors)),
-    }
+    ) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let start = match asked.cursor {
+        None => crate::db::Start::Offset(asked.offset),
+        Some(cursor) => crate::db::Start::After(
+            crate::cursor::parse_articles(cursor)
+                .ok_or_else(|| ApiError::field("cursor", "is invalid"))?,
+        ),
+    };
+    Ok(crate::db::Page {
+        start,
+        limit: asked.limit,
+    })
+}
+
+/// The page of a comment list a request asks for: `limit` and `cursor`.
+pub fn comment_page(req: &Request) -> Result<crate::db::comments::CommentPage, ApiError> {
+    let (limit, offset, cursor) = page_params(req);
+    let mut errors = crate::FieldErrors::new();
+    let Some(asked) = crate::validate::page(
+        limit.as_deref(),
+        offset.as_deref(),
+        cursor.as_deref(),
+        crate::validate::COMMENT_PAGES,
+        &mut errors,
+    ) else {
+        if errors.get("offset").is_some() {
+            return Err(ApiError::field(
+                "offset",
+                "is not supported for comments, use cursor",
+            ));
+        }
+        return Err(ApiError::Validation(errors));
+    };
+    let before = asked
+        .cursor
+        .map(|cursor| {
+            crate::cursor::parse_comments(cursor)
+                .ok_or_else(|| ApiError::field("cursor", "is invalid"))
+        })
+        .transpose()?;
+    Ok(crate::db::comments::CommentPage {
+        limit: asked.limit,
+        before,
+    })
+}
+
+fn page_params(req: &Request) -> (Option<String>, Option<String>, Option<String>) {
+    (
+        query_param(req, "limit"),
+        query_param(req, "offset"),
+        query_param(req, "cursor"),
+    )
 }
 
 /// The token of `Authorization: Token <jwt>` (the RealWorld scheme) or

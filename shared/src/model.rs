@@ -83,6 +83,8 @@ pub struct ArticleBody {
 pub struct ArticleList {
     pub articles: Vec<Article>,
     pub articles_count: u64,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -101,8 +103,11 @@ pub struct CommentBody {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CommentList {
     pub comments: Vec<Comment>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize)]

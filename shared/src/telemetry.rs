@@ -19,7 +19,7 @@
 //! | `ColdStart` | count | the first invocation of an execution environment |
 //! | `DynamoDbCalls`, `DynamoDbRetries`, `DynamoDbThrottles` | count | the DynamoDB client's interceptor ([`crate::db`]) |
 //! | `ReadCapacityUnits`, `WriteCapacityUnits` | count | every DynamoDB call, from its `ConsumedCapacity` |
-//! | `RecordsCleaned`, `RecordsFailed` | count | the stream worker |
+//! | `RecordsApplied`, `RecordsFailed` | count | the stream worker |
 
 use std::{future::Future, time::Instant};
 
@@ -44,7 +44,7 @@ pub mod names {
     pub const DYNAMODB_THROTTLES: &str = "DynamoDbThrottles";
     pub const READ_UNITS: &str = "ReadCapacityUnits";
     pub const WRITE_UNITS: &str = "WriteCapacityUnits";
-    pub const RECORDS_CLEANED: &str = "RecordsCleaned";
+    pub const RECORDS_APPLIED: &str = "RecordsApplied";
     pub const RECORDS_FAILED: &str = "RecordsFailed";
 }
 

@@ -19,7 +19,15 @@ pub const TAGS_MAX: usize = 10;
 pub const TAG_MAX: usize = 32;
 pub const LIMIT_DEFAULT: usize = 20;
 pub const LIMIT_MAX: usize = 100;
-pub const OFFSET_MAX: usize = 10_000;
+/// Skipping is paid entry by entry (~100 bytes each, so 1,000 cost about 25
+/// read units); deeper pages are reached with a cursor, which costs one page
+/// wherever it points.
+pub const OFFSET_MAX: usize = 1_000;
+pub const COMMENT_LIMIT_DEFAULT: usize = 20;
+/// With a comment at its 10,000 characters and an author at every profile
+/// limit, a page of 50 answers under 3 MB, half of Lambda's 6 MB response
+/// limit, whatever it holds (the README works it out).
+pub const COMMENT_LIMIT_MAX: usize = 50;
 
 pub const BLANK: &str = "can't be blank";
 pub const HIDDEN: &str = "can't contain control or invisible formatting characters";
@@ -334,17 +342,44 @@ pub fn tags(values: Vec<String>, errors: &mut FieldErrors) -> Option<Vec<String>
     Some(tags)
 }
 
-/// `limit` (1 to 100, default 20) and `offset` (0 to 10,000, default 0), so the
-/// read cost of any page is bounded.
-pub fn page(
+/// What a list request asks for, before its cursor is decoded.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PageRequest<'a> {
+    pub limit: usize,
+    pub offset: usize,
+    pub cursor: Option<&'a str>,
+}
+
+/// `limit` (1 to `max_limit`, default `default_limit`), `offset` (0 to
+/// `max_offset`) and `cursor`, which starts where the page that returned it
+/// ended and so can't be combined with an offset: the read cost of any page
+/// is bounded.
+pub fn page<'a>(
     limit: Option<&str>,
     offset: Option<&str>,
+    cursor: Option<&'a str>,
+    (default_limit, max_limit, max_offset): (usize, usize, usize),
     errors: &mut FieldErrors,
-) -> Option<(usize, usize)> {
-    let limit = bounded("limit", limit, LIMIT_DEFAULT, 1, LIMIT_MAX, errors);
-    let offset = bounded("offset", offset, 0, 0, OFFSET_MAX, errors);
-    Some((limit?, offset?))
+) -> Option<PageRequest<'a>> {
+    let limit = bounded("limit", limit, default_limit, 1, max_limit, errors);
+    let offset = bounded("offset", offset, 0, 0, max_offset, errors);
+    if cursor.is_some() && offset.is_some_and(|o| o > 0) {
+        errors.add("cursor", "can't be combined with offset");
+        return None;
+    }
+    Some(PageRequest {
+        limit: limit?,
+        offset: offset?,
+        cursor,
+    })
 }
+
+/// The bounds of article lists: limit 1 to 100 (default 20), offset to 1,000.
+pub const ARTICLE_PAGES: (usize, usize, usize) = (LIMIT_DEFAULT, LIMIT_MAX, OFFSET_MAX);
+
+/// The bounds of comment lists: limit 1 to 50 (default 20), no offset (a
+/// skipped comment would be read whole, body included).
+pub const COMMENT_PAGES: (usize, usize, usize) = (COMMENT_LIMIT_DEFAULT, COMMENT_LIMIT_MAX, 0);
 
 fn bounded(
     field: &'static str,
@@ -540,22 +575,45 @@ mod tests {
     #[test]
     fn pages_are_bounded() {
         let mut errors = FieldErrors::new();
-        assert_eq!(page(None, None, &mut errors), Some((LIMIT_DEFAULT, 0)));
+        let first = PageRequest {
+            limit: LIMIT_DEFAULT,
+            offset: 0,
+            cursor: None,
+        };
         assert_eq!(
-            page(Some("100"), Some("10000"), &mut errors),
-            Some((100, 10_000))
+            page(None, None, None, ARTICLE_PAGES, &mut errors),
+            Some(first)
+        );
+        assert_eq!(
+            page(Some("100"), Some("1000"), None, ARTICLE_PAGES, &mut errors),
+            Some(PageRequest {
+                limit: 100,
+                offset: 1_000,
+                cursor: None
+            })
+        );
+        assert_eq!(
+            page(Some("50"), Some("0"), Some("c"), COMMENT_PAGES, &mut errors),
+            Some(PageRequest {
+                limit: 50,
+                offset: 0,
+                cursor: Some("c")
+            })
         );
         assert!(errors.is_empty());
-        for (limit, offset) in [
-            (Some("0"), None),
-            (Some("101"), None),
-            (Some("x"), None),
-            (None, Some("-1")),
-            (None, Some("10001")),
+        for (limit, offset, cursor, bounds) in [
+            (Some("0"), None, None, ARTICLE_PAGES),
+            (Some("101"), None, None, ARTICLE_PAGES),
+            (Some("x"), None, None, ARTICLE_PAGES),
+            (None, Some("-1"), None, ARTICLE_PAGES),
+            (None, Some("1001"), None, ARTICLE_PAGES),
+            (None, Some("5"), Some("c"), ARTICLE_PAGES),
+            (Some("51"), None, None, COMMENT_PAGES),
+            (None, Some("1"), None, COMMENT_PAGES),
         ] {
             assert!(
-                page(limit, offset, &mut FieldErrors::new()).is_none(),
-                "{limit:?} {offset:?}"
+                page(limit, offset, cursor, bounds, &mut FieldErrors::new()).is_none(),
+                "{limit:?} {offset:?} {cursor:?}"
             );
         }
     }

@@ -47,6 +47,25 @@ pub async fn app() -> App {
     apps(1).await.pop().expect("one app")
 }
 
+/// `n` apps on one new table, their configuration changed by `adjust`
+/// (rate limits, say).
+pub async fn apps_configured(n: usize, adjust: impl Fn(&mut Config)) -> Vec<App> {
+    let table = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let mut config = config(&endpoint(), &table);
+    adjust(&mut config);
+    let mut apps = Vec::with_capacity(n);
+    for _ in 0..n {
+        apps.push(App::new(&config).await.expect("app builds"));
+    }
+    let creator = App::new(&config).await.expect("app builds");
+    TableDefinition::from_template(&template_path())
+        .expect("template.yaml defines the table")
+        .create(creator.db.client(), &table)
+        .await
+        .expect("table is created in DynamoDB Local");
+    apps
+}
+
 /// Apps on one new table with one signing key, the i-th reaching DynamoDB at
 /// `endpoints[i]` (DynamoDB Local, or a proxy in front of it), each with its
 /// own SDK client and so its own connections: separate Lambda instances.
@@ -113,6 +132,7 @@ pub struct Call {
     query: Vec<(String, String)>,
     headers: Map<String, Value>,
     body: Option<String>,
+    source_ip: String,
 }
 
 /// A call of `route` (`/api/profiles/{username}`) with `method`.
@@ -125,6 +145,7 @@ pub fn call(method: &str, route: &str) -> Call {
         query: Vec::new(),
         headers: Map::new(),
         body: None,
+        source_ip: "127.0.0.1".to_owned(),
     }
 }
 
@@ -149,6 +170,12 @@ impl Call {
     /// `Authorization: Token <token>`, the RealWorld scheme.
     pub fn token(self, token: &str) -> Self {
         self.header("authorization", &format!("Token {token}"))
+    }
+
+    /// The client address API Gateway reports (`requestContext.http.sourceIp`).
+    pub fn from_ip(mut self, ip: &str) -> Self {
+        self.source_ip = ip.to_owned();
+        self
     }
 
     pub fn json(self, body: Value) -> Self {
@@ -199,7 +226,7 @@ impl Call {
                     "method": self.method,
                     "path": self.path,
                     "protocol": "HTTP/1.1",
-                    "sourceIp": "127.0.0.1",
+                    "sourceIp": self.source_ip,
                     "userAgent": "conduit-tests"
                 },
                 "requestId": uuid::Uuid::new_v4().to_string(),

@@ -8,11 +8,13 @@
 //! - [`stream`] reads the table's stream in DynamoDB Local and feeds the
 //!   stream worker, as Lambda's event source mapping does in AWS.
 //! - [`audit`] checks table-wide invariants after a test has run.
+//! - [`meter`] measures what a request costs in DynamoDB capacity.
 //! - [`runtime`] is a Lambda Runtime API for one function process, to run a
 //!   built function binary as Lambda runs it (the benchmark and the telemetry tests).
 
 pub mod audit;
 pub mod harness;
+pub mod meter;
 pub mod runtime;
 pub mod stream;
 pub mod table;

@@ -210,7 +210,7 @@ impl LocalWorker {
         }
         let records = std::mem::take(&mut self.pending);
         let response =
-            article_cleanup::process(db, records.clone(), Instant::now() + INVOCATION).await;
+            stream_worker::process(db, records.clone(), Instant::now() + INVOCATION).await;
         if let Some(sequence) = response
             .batch_item_failures
             .first()

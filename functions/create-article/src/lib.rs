@@ -4,7 +4,10 @@ use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
 use shared::{
     ApiError, App, FieldErrors, auth,
-    db::articles::NewArticle,
+    db::{
+        articles::NewArticle,
+        feed::{Job, Published},
+    },
     http,
     model::ArticleBody,
     validate::{self, ARTICLE_BODY_MAX, DESCRIPTION_MAX, Kind, Patch, TITLE_MAX},
@@ -69,6 +72,9 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     else {
         return Err(ApiError::Validation(errors));
     };
+    app.db
+        .hit(app.limits.articles_per_user.as_ref(), &author_id)
+        .await?;
     let article = app
         .db
         .create_article(NewArticle {
@@ -79,6 +85,9 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
             author_id: author_id.clone(),
         })
         .await?;
+    app.db
+        .run_at_once(&Job::Publish(Published::from(&article)))
+        .await;
     let article = app.db.article_view(Some(&author_id), article).await?;
     http::created(&ArticleBody { article })
 }

@@ -41,6 +41,9 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         .db
         .article_by_slug(&http::path_param(req, "slug")?)
         .await?;
+    app.db
+        .hit(app.limits.comments_per_user.as_ref(), &author)
+        .await?;
     let comment = app.db.create_comment(&article, &author, body).await?;
     let comment = app
         .db

@@ -1,8 +1,12 @@
-//! `POST /api/profiles/{username}/follow`: follows a user; idempotent.
+//! `POST /api/profiles/{username}/follow`: follows a user; idempotent. The
+//! user's newest articles join the caller's feed at once, the rest through
+//! the stream worker (see `db::feed`).
 
 use lambda_http::{Body, Error, Request, Response};
 use shared::{
-    ApiError, App, auth, http,
+    ApiError, App, auth,
+    db::{feed::Job, follows::Followed},
+    http,
     model::{Profile, ProfileBody},
 };
 
@@ -19,9 +23,17 @@ async fn follow(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     if user.id == follower {
         return Err(ApiError::field("profile", "cannot follow yourself"));
     }
-    if !app.db.follow(&follower, &user.id).await? {
+    match app.db.follow(&follower, &user.id).await? {
+        Followed::New => {
+            let job = Job::Backfill {
+                reader: follower,
+                author: user.id.clone(),
+            };
+            app.db.run_at_once(&job).await;
+        }
+        Followed::Already => {}
         // Deleted between the lookup and the write.
-        return Err(ApiError::NotFound("profile"));
+        Followed::Gone => return Err(ApiError::NotFound("profile")),
     }
     http::ok(&ProfileBody {
         profile: Profile::new(&user, true),

@@ -11,7 +11,7 @@ async fn get(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let viewer = auth::optional_user(app, req).await?;
     let article = app
         .db
-        .article_by_slug(&http::path_param(req, "slug")?)
+        .article_by_slug_with_body(&http::path_param(req, "slug")?)
         .await?;
     let article = app.db.article_view(viewer.as_deref(), article).await?;
     http::ok(&ArticleBody { article })

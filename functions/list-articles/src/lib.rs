@@ -1,13 +1,13 @@
 //! `GET /api/articles`: newest first, optionally filtered by one of `tag`,
-//! `author` or `favorited` (a username), paged by `limit` and `offset`.
+//! `author` or `favorited` (a username), paged by `limit` and `offset` or
+//! `cursor` (each page's `nextCursor`).
 
 use lambda_http::{Body, Error, Request, Response};
 use shared::{
-    ApiError, App, auth,
+    ApiError, App, auth, cursor,
     db::articles::{ArticleFilter, ArticlePage},
     http,
     model::ArticleList,
-    validate::LIMIT_DEFAULT,
 };
 
 pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
@@ -16,7 +16,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn list(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let viewer = auth::optional_user(app, req).await?;
-    let page = http::page(req, LIMIT_DEFAULT)?;
+    let page = http::article_page(req)?;
     let tag = http::query_param(req, "tag");
     let author = http::query_param(req, "author");
     let favorited = http::query_param(req, "favorited");
@@ -39,6 +39,7 @@ async fn list(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
                 return http::ok(&ArticleList {
                     articles: Vec::new(),
                     articles_count: 0,
+                    next_cursor: None,
                 });
             }
         },
@@ -50,7 +51,11 @@ async fn list(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         (_, None, Some(user)) => ArticleFilter::FavoritedBy(user),
         _ => ArticleFilter::All,
     };
-    let ArticlePage { articles, count } = app.db.list_articles(&filter, page).await?;
+    let ArticlePage {
+        articles,
+        count,
+        next,
+    } = app.db.list_articles(&filter, &page).await?;
     let articles = app
         .db
         .article_views(viewer.as_deref(), articles, false)
@@ -58,5 +63,6 @@ async fn list(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     http::ok(&ArticleList {
         articles,
         articles_count: count,
+        next_cursor: next.as_ref().map(cursor::articles),
     })
 }

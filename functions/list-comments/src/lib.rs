@@ -1,8 +1,9 @@
-//! `GET /api/articles/{slug}/comments`: newest first. `limit` (default and
-//! maximum 100) and `offset` page through articles with more comments.
+//! `GET /api/articles/{slug}/comments`: newest first, `limit` (default 20,
+//! at most 50) at a time; each page's `nextCursor`, passed as `cursor`,
+//! gives the next.
 
 use lambda_http::{Body, Error, Request, Response};
-use shared::{ApiError, App, auth, http, model::CommentList, validate::LIMIT_MAX};
+use shared::{ApiError, App, auth, cursor, http, model::CommentList};
 
 pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
     http::respond(list(app, &req).await)
@@ -10,12 +11,18 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn list(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let viewer = auth::optional_user(app, req).await?;
-    let page = http::page(req, LIMIT_MAX)?;
+    let page = http::comment_page(req)?;
     let article = app
         .db
         .article_by_slug(&http::path_param(req, "slug")?)
         .await?;
-    let comments = app.db.comments(&article.id, page).await?;
-    let comments = app.db.comment_views(viewer.as_deref(), comments).await?;
-    http::ok(&CommentList { comments })
+    let page = app.db.comments(&article.id, page).await?;
+    let comments = app
+        .db
+        .comment_views(viewer.as_deref(), page.comments)
+        .await?;
+    http::ok(&CommentList {
+        comments,
+        next_cursor: page.next.map(cursor::comments),
+    })
 }

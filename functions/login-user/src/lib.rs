@@ -2,6 +2,7 @@
 //!
 //! An unknown email and a wrong password get the same answer after the same
 //! amount of hashing, so the response reveals nothing about who is registered.
+//! Attempts are rate-limited per source IP and per email.
 
 use lambda_http::{Body, Error, Request, Response};
 use serde::Deserialize;
@@ -31,6 +32,13 @@ async fn login(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let (Some(email), Some(password)) = (email, password) else {
         return Err(ApiError::Validation(errors));
     };
+    // Both before the hashing: from one address, and for one account
+    // whatever the address, so spreading guesses over addresses gains nothing.
+    futures::try_join!(
+        app.limit_by_ip(app.limits.login_per_ip.as_ref(), req),
+        app.db
+            .hit(app.limits.login_per_email.as_ref(), email.trim()),
+    )?;
     let user = app.db.find_user_by_email(email.trim()).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let user = match (auth::verify_password(password, hash).await?, user) {

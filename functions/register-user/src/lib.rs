@@ -38,6 +38,9 @@ async fn register(app: &App, req: &Request) -> Result<Response<Body>, ApiError> 
     let (Some(username), Some(email), Some(password)) = (username, email, password) else {
         return Err(ApiError::Validation(errors));
     };
+    // Before the hashing, which is what a flood of registrations would cost.
+    app.limit_by_ip(app.limits.register_per_ip.as_ref(), req)
+        .await?;
     let password_hash = auth::hash_password(password.clone()).await?;
     let new = NewUser {
         username: username.clone(),

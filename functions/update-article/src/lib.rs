@@ -71,7 +71,7 @@ async fn update(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
 
     let article = app
         .db
-        .article_by_slug(&http::path_param(req, "slug")?)
+        .article_by_slug_with_body(&http::path_param(req, "slug")?)
         .await?;
     let changes = ArticleChanges {
         title,

@@ -1,10 +1,12 @@
 //! Articles and the lists they appear in.
 //!
-//! An article is one item under its immutable id; its slug is a claim item
-//! pointing at the id. Each list it belongs to (all, by author, by tag) holds a
-//! small entry item, and each list has a counter. Creating, editing or deleting
-//! an article writes the article, its entries and the counters in one
-//! transaction, so lists and counts never disagree.
+//! An article is a few items under its immutable id: the head (title,
+//! description, tags, author, times, version), the body apart from it, and
+//! small counters (favorites, in shards, and the comment sequence). Its slug
+//! is a claim item pointing at the id. Each list it belongs to (all, by
+//! author, by tag) holds an entry item, and each list has a counter.
+//! Creating, editing or deleting an article writes the article, its entries
+//! and the counters in one transaction, so lists and counts never disagree.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures::{StreamExt, TryStreamExt, stream};
@@ -13,42 +15,62 @@ use serde::{Deserialize, Serialize};
 use crate::ApiError;
 
 use super::{
-    Db, Expr, Item, UpdateExpr, from_item, keys, requests::CreateRequest, users::UserRecord,
+    Db, Expr, Item, Listed, Page, SortKeys, UpdateExpr, from_item,
+    keys::{self, ArticlePart, Key, List, Position},
+    requests::CreateRequest,
+    users::UserRecord,
 };
 
+/// An article as read: the head as stored, with the favorites count summed
+/// from its shards and, for single-article reads, the body.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ArticleRecord {
     pub id: String,
     pub slug: String,
     pub title: String,
     pub description: String,
-    pub body: String,
     #[serde(default)]
     pub tag_list: Vec<String>,
     pub author_id: String,
     pub created_at: String,
     pub updated_at: String,
-    #[serde(default)]
-    pub favorites_count: i64,
-    /// The last comment id handed out; comment ids count up from 1 per article.
-    #[serde(default)]
-    pub comment_seq: u64,
     /// Bumped by every edit of the content (not by favorites or comments);
     /// edits and deletion are conditioned on the version they read.
     #[serde(default)]
     pub version: u64,
+    /// The sum of the favorites shards; never stored on the head.
+    #[serde(skip)]
+    pub favorites_count: i64,
+    /// Read only where one article is shown; never stored on the head.
+    #[serde(skip)]
+    pub body: Option<String>,
 }
 
-/// A list entry or claim: which article it stands for.
+impl ArticleRecord {
+    /// Where the article stands in every list it belongs to.
+    pub fn position(&self) -> Position {
+        Position::new(&self.created_at, &self.id)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct BodyItem {
+    body: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FavoritesShard {
+    favorites: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CommentSequence {
+    comment_seq: u64,
+}
+
+/// A slug claim: which article holds the slug.
 #[derive(Serialize, Deserialize)]
 struct ArticleRef {
-    article_id: String,
-}
-
-/// A list entry as read back, with the sort key that orders it.
-#[derive(Deserialize)]
-struct Entry {
-    sk: String,
     article_id: String,
 }
 
@@ -69,7 +91,7 @@ pub struct ArticleChanges {
     pub tag_list: Option<Vec<String>>,
 }
 
-/// Which articles a list shows. Users are passed resolved, counters included.
+/// Which articles a list shows. Users are passed resolved.
 pub enum ArticleFilter<'a> {
     All,
     Author(&'a UserRecord),
@@ -77,16 +99,12 @@ pub enum ArticleFilter<'a> {
     FavoritedBy(&'a UserRecord),
 }
 
-#[derive(Debug, Clone, Copy)]
-pub struct Page {
-    pub offset: usize,
-    pub limit: usize,
-}
-
 pub struct ArticlePage {
     pub articles: Vec<ArticleRecord>,
     /// All matches, not just this page's.
     pub count: u64,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<Position>,
 }
 
 /// How many slugs are tried for one title: the bare slug, then random suffixes.
@@ -95,8 +113,32 @@ const SLUG_ATTEMPTS: usize = 4;
 /// How often an edit or deletion that lost a race is re-read and tried again.
 const EDIT_ATTEMPTS: usize = 4;
 
-/// Followed authors whose articles the feed reads at the same time.
-const FEED_CONCURRENCY: usize = 8;
+/// Articles of a page read at the same time (one query each).
+const PAGE_CONCURRENCY: usize = 16;
+
+/// The head, counters and (if read) body of one article from the items of
+/// one query of its partition; `None` without a head.
+fn assemble(items: Vec<Item>) -> Result<Option<ArticleRecord>, ApiError> {
+    let (mut head, mut favorites, mut body) = (None, 0, None);
+    for item in items {
+        let Some(key) = Key::of(&item) else { continue };
+        match keys::article_part(&key.sk) {
+            Some(ArticlePart::Head) => head = Some(from_item::<ArticleRecord>(item)?),
+            Some(ArticlePart::Body) => body = Some(from_item::<BodyItem>(item)?.body),
+            Some(ArticlePart::FavoritesShard) => {
+                favorites += from_item::<FavoritesShard>(item)?.favorites;
+            }
+            Some(ArticlePart::CommentSequence) | None => {}
+        }
+    }
+    Ok(head.map(|mut article| {
+        // A shard can dip below zero (an unfavorite takes from any shard);
+        // the sum cannot.
+        article.favorites_count = favorites.max(0);
+        article.body = body;
+        article
+    }))
+}
 
 impl Db {
     /// Publishes `new`. The same article sent again by the same author within
@@ -117,15 +159,16 @@ impl Db {
             slug: base.clone(),
             title: new.title,
             description: new.description,
-            body: new.body,
             tag_list: new.tag_list,
             author_id: new.author_id,
             created_at: now.clone(),
             updated_at: now,
-            favorites_count: 0,
-            comment_seq: 0,
             version: 0,
+            favorites_count: 0,
+            body: None,
         };
+        let body = BodyItem { body: new.body };
+        let position = article.position();
         for _ in 0..SLUG_ATTEMPTS {
             let reference = ArticleRef {
                 article_id: article.id.clone(),
@@ -139,37 +182,59 @@ impl Db {
                     keys::slug(&article.slug).item(&reference)?,
                     Some(Expr::not_exists(keys::PK)),
                 ),
+                self.put(keys::article_body(&article.id).item(&body)?, None),
                 self.put(
-                    keys::all_articles_entry(&article.created_at, &article.id).item(&reference)?,
-                    None,
-                ),
-                self.put(
-                    keys::author_entry(&article.author_id, &article.created_at, &article.id)
-                        .item(&reference)?,
+                    keys::all_articles_of(&article.id).entry(&position).to_map(),
                     None,
                 ),
                 self.update(
-                    &keys::user(&article.author_id),
+                    &keys::article_counter_of(&article.id),
+                    UpdateExpr::new().add("count", 1),
+                ),
+                self.put(
+                    keys::articles_by_author(&article.author_id)
+                        .entry(&position)
+                        .to_map(),
+                    None,
+                ),
+                self.update(
+                    &keys::user_counts(&article.author_id),
                     UpdateExpr::new().add("articles_count", 1).condition(|c| {
                         c.and_exists(keys::PK);
                     }),
                 ),
-                self.update(&keys::article_counter(), UpdateExpr::new().add("count", 1)),
                 self.claim_request(&request, &article.id)?,
+                self.put(
+                    keys::comment_sequence(&article.id)
+                        .item(&CommentSequence { comment_seq: 0 })?,
+                    None,
+                ),
             ];
-            items.extend(self.tag_writes(&article, &article.tag_list, 1)?);
+            for shard in 0..keys::FAVORITE_SHARDS {
+                items.push(
+                    self.put(
+                        keys::favorites_shard(&article.id, shard)
+                            .item(&FavoritesShard { favorites: 0 })?,
+                        None,
+                    ),
+                );
+            }
+            items.extend(self.tag_writes(&article, &article.tag_list, 1));
             match self.transact("create article", items).await? {
-                Ok(()) => return Ok(article),
+                Ok(()) => {
+                    article.body = Some(body.body);
+                    return Ok(article);
+                }
                 // Checked first: a retry also finds its own slug taken.
-                Err(cancelled) if cancelled.failed(6) => {
+                Err(cancelled) if cancelled.failed(7) => {
                     if let Some(id) = self.claimed(&request).await? {
-                        match self.get_article(&id).await? {
+                        match self.get_article_with_body(&id).await? {
                             Some(made) => return Ok(made),
                             None => request.replace_stale(id),
                         }
                     }
                 }
-                Err(cancelled) if cancelled.failed(4) => return Err(ApiError::token_invalid()),
+                Err(cancelled) if cancelled.failed(6) => return Err(ApiError::token_invalid()),
                 Err(cancelled) if cancelled.failed(1) => {
                     article.slug = crate::slug::with_suffix(&base);
                 }
@@ -182,68 +247,104 @@ impl Db {
         }
         Err(ApiError::Unavailable(format!("no free slug for {base}")))
     }
+
+    /// Each tag's list entry and counter, added (`delta` 1) or removed (-1).
     fn tag_writes(
         &self,
         article: &ArticleRecord,
         tags: &[String],
         delta: i64,
-    ) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, ApiError> {
+    ) -> Vec<aws_sdk_dynamodb::types::TransactWriteItem> {
+        let position = article.position();
         let mut items = Vec::with_capacity(tags.len() * 2);
         for tag in tags {
-            let entry = keys::tag_entry(tag, &article.created_at, &article.id);
+            let entry = keys::articles_by_tag(tag).entry(&position);
             items.push(if delta > 0 {
-                let reference = ArticleRef {
-                    article_id: article.id.clone(),
-                };
-                self.put(entry.item(&reference)?, None)
+                self.put(entry.to_map(), None)
             } else {
                 self.delete(&entry, None)
             });
             let counter = UpdateExpr::new()
                 .set(
                     keys::TAGS_INDEX_PK,
-                    AttributeValue::S(keys::TAGS_INDEX_PARTITION.to_owned()),
+                    AttributeValue::S(keys::tags_index_partition_of(tag)),
                 )
                 .add(keys::TAGS_INDEX_SK, delta);
             items.push(self.update(&keys::tag_counter(tag), counter));
         }
-        Ok(items)
+        items
     }
 
+    /// The article (head and counts, no body), if it exists.
     pub async fn get_article(&self, id: &str) -> Result<Option<ArticleRecord>, ApiError> {
-        self.get("get article", &keys::article(id))
-            .await?
-            .map(from_item)
-            .transpose()
+        let parts = keys::article_parts(id);
+        let items = self
+            .query(
+                "get article",
+                &parts.pk,
+                SortKeys::Prefix(parts.summary_prefix),
+                PARTS_LIMIT,
+            )
+            .await?;
+        assemble(items)
     }
 
-    /// The article a slug names; 404 `article: not found` otherwise.
-    pub async fn article_by_slug(&self, slug: &str) -> Result<ArticleRecord, ApiError> {
-        let not_found = ApiError::NotFound("article");
+    /// The article with its body, in one read of its partition.
+    pub async fn get_article_with_body(&self, id: &str) -> Result<Option<ArticleRecord>, ApiError> {
+        let parts = keys::article_parts(id);
+        let (low, high) = parts.with_body;
+        let items = self
+            .query(
+                "get article",
+                &parts.pk,
+                SortKeys::Between(low, high),
+                PARTS_LIMIT + 1,
+            )
+            .await?;
+        assemble(items)
+    }
+
+    /// The id of the article a slug names; 404 `article: not found` otherwise.
+    async fn slug_holder(&self, slug: &str) -> Result<String, ApiError> {
         let Some(item) = self.get("get slug", &keys::slug(slug)).await? else {
-            return Err(not_found);
+            return Err(ApiError::NotFound("article"));
         };
-        let reference: ArticleRef = from_item(item)?;
-        self.get_article(&reference.article_id)
-            .await?
-            .ok_or(not_found)
+        Ok(from_item::<ArticleRef>(item)?.article_id)
     }
 
-    /// The article a slug names, for its author only: 404, or 403 for anyone
-    /// else. The writes that follow check authorship again, in their condition.
+    /// The article a slug names (head and counts); 404 otherwise.
+    pub async fn article_by_slug(&self, slug: &str) -> Result<ArticleRecord, ApiError> {
+        let id = self.slug_holder(slug).await?;
+        self.get_article(&id)
+            .await?
+            .ok_or(ApiError::NotFound("article"))
+    }
+
+    /// The article a slug names, with its body; 404 otherwise.
+    pub async fn article_by_slug_with_body(&self, slug: &str) -> Result<ArticleRecord, ApiError> {
+        let id = self.slug_holder(slug).await?;
+        self.get_article_with_body(&id)
+            .await?
+            .ok_or(ApiError::NotFound("article"))
+    }
+
+    /// The article a slug names, with its body, for its author only: 404,
+    /// or 403 for anyone else. The writes that follow check authorship
+    /// again, in their condition.
     pub async fn authored_article(
         &self,
         slug: &str,
         editor: &str,
     ) -> Result<ArticleRecord, ApiError> {
-        let article = self.article_by_slug(slug).await?;
+        let article = self.article_by_slug_with_body(slug).await?;
         if article.author_id != editor {
             return Err(ApiError::Forbidden("article"));
         }
         Ok(article)
     }
 
-    /// Applies `changes` as user `editor`, starting from `current` as read.
+    /// Applies `changes` as user `editor`, starting from `current` as read
+    /// (with its body).
     ///
     /// The write is conditioned on the version it read. When another write
     /// landed in between, the same changes are applied again to a fresh read:
@@ -272,7 +373,7 @@ impl Db {
 
     /// The article again, after a write conditioned on an older version failed.
     async fn reread(&self, id: &str) -> Result<ArticleRecord, ApiError> {
-        self.get_article(id)
+        self.get_article_with_body(id)
             .await?
             .ok_or(ApiError::NotFound("article"))
     }
@@ -290,8 +391,14 @@ impl Db {
         if let Some(description) = &changes.description {
             updated.description = description.clone();
         }
+        // The body item is written only when the body changes: a retitle
+        // or a tag edit is billed at the head's size.
+        let new_body = changes
+            .body
+            .as_ref()
+            .filter(|body| current.body.as_ref() != Some(*body));
         if let Some(body) = &changes.body {
-            updated.body = body.clone();
+            updated.body = Some(body.clone());
         }
         if let Some(tags) = &changes.tag_list {
             updated.tag_list = tags.clone();
@@ -329,7 +436,6 @@ impl Db {
                     "description",
                     AttributeValue::S(updated.description.clone()),
                 )
-                .set("body", AttributeValue::S(updated.body.clone()))
                 .set(
                     "tag_list",
                     AttributeValue::L(
@@ -351,6 +457,12 @@ impl Db {
                 self.update(&keys::article(&current.id), update),
                 self.user_must_exist(&current.author_id),
             ];
+            if let Some(body) = new_body {
+                items.push(self.put(
+                    keys::article_body(&current.id).item(&BodyItem { body: body.clone() })?,
+                    None,
+                ));
+            }
             let new_claim = if updated.slug != current.slug {
                 let held = Expr::equals("article_id", AttributeValue::S(current.id.clone()));
                 items.push(self.delete(&keys::slug(&current.slug), Some(held)));
@@ -365,12 +477,12 @@ impl Db {
             } else {
                 None
             };
-            items.extend(self.tag_writes(current, &removed, -1)?);
-            items.extend(self.tag_writes(current, &added, 1)?);
+            items.extend(self.tag_writes(current, &removed, -1));
+            items.extend(self.tag_writes(current, &added, 1));
             match self.transact("update article", items).await? {
                 Ok(()) => {
-                    // Favorites and comments change the item without a new
-                    // version; show the count as it is now.
+                    // Favorites change the counters without a new version;
+                    // show the count as it is now.
                     updated.favorites_count = self
                         .get_article(&current.id)
                         .await?
@@ -388,15 +500,16 @@ impl Db {
         Err(ApiError::Unavailable(format!("no free slug for {base}")))
     }
 
-    /// Deletes the article as user `editor`: the article, its slug, its list
-    /// entries, its tags and the counters go in one transaction, conditioned on
-    /// the version read (a lost race re-reads and tries again, so an edit that
-    /// landed first is what gets deleted, new slug and tags included).
+    /// Deletes the article as user `editor`: its head, body and counters,
+    /// its slug, its list entries, its tags and the counts go in one
+    /// transaction, conditioned on the version read (a lost race re-reads
+    /// and tries again, so an edit that landed first is what gets deleted,
+    /// new slug and tags included).
     ///
     /// Its favorites and comments may be too many for one transaction. Nothing
-    /// can reach or add to them once the article is gone, and the stream
-    /// worker (`functions/article-cleanup`) removes them, with the favoriters'
-    /// counts, from the deletion's stream record.
+    /// can reach or add to them once the article is gone (both are written
+    /// only while its counters exist), and the stream worker removes them,
+    /// with the favoriters' counts, from the deletion's stream record.
     pub async fn delete_article(
         &self,
         current: ArticleRecord,
@@ -407,35 +520,41 @@ impl Db {
             if article.author_id != editor {
                 return Err(ApiError::Forbidden("article"));
             }
+            let position = article.position();
             let mut is_current = Expr::equals("author_id", AttributeValue::S(editor.to_owned()));
             is_current.and_version("version", article.version);
             let held = Expr::equals("article_id", AttributeValue::S(article.id.clone()));
             let mut items = vec![
                 self.delete(&keys::article(&article.id), Some(is_current)),
                 self.delete(&keys::slug(&article.slug), Some(held)),
-                self.delete(
-                    &keys::all_articles_entry(&article.created_at, &article.id),
-                    None,
+                self.delete(&keys::article_body(&article.id), None),
+                self.delete(&keys::all_articles_of(&article.id).entry(&position), None),
+                self.update(
+                    &keys::article_counter_of(&article.id),
+                    UpdateExpr::new().add("count", -1),
                 ),
                 self.delete(
-                    &keys::author_entry(&article.author_id, &article.created_at, &article.id),
+                    &keys::articles_by_author(&article.author_id).entry(&position),
                     None,
                 ),
                 self.update(
-                    &keys::user(&article.author_id),
+                    &keys::user_counts(&article.author_id),
                     UpdateExpr::new().add("articles_count", -1).condition(|c| {
                         c.and_exists(keys::PK);
                     }),
                 ),
-                self.update(&keys::article_counter(), UpdateExpr::new().add("count", -1)),
+                self.delete(&keys::comment_sequence(&article.id), None),
             ];
-            items.extend(self.tag_writes(&article, &article.tag_list, -1)?);
+            for shard in 0..keys::FAVORITE_SHARDS {
+                items.push(self.delete(&keys::favorites_shard(&article.id, shard), None));
+            }
+            items.extend(self.tag_writes(&article, &article.tag_list, -1));
             match self.transact("delete article", items).await? {
                 Ok(()) => return Ok(()),
                 Err(cancelled) if cancelled.failed(0) || cancelled.failed(1) => {
                     article = self.reread(&article.id).await?;
                 }
-                Err(cancelled) if cancelled.failed(4) => return Err(ApiError::token_invalid()),
+                Err(cancelled) if cancelled.failed(6) => return Err(ApiError::token_invalid()),
                 Err(cancelled) => {
                     return Err(ApiError::internal(format!("delete article: {cancelled:?}")));
                 }
@@ -448,25 +567,35 @@ impl Db {
     pub async fn list_articles(
         &self,
         filter: &ArticleFilter<'_>,
-        page: Page,
+        page: &Page,
     ) -> Result<ArticlePage, ApiError> {
-        let (pk, prefix) = match filter {
-            ArticleFilter::All => (keys::ALL_ARTICLES.to_owned(), ""),
-            ArticleFilter::Author(user) => keys::articles_by_author(&user.id),
-            ArticleFilter::Tag(tag) => keys::articles_by_tag(tag),
-            ArticleFilter::FavoritedBy(user) => keys::articles_favorited_by(&user.id),
+        let lists: Vec<List> = match filter {
+            ArticleFilter::All => keys::all_articles(),
+            ArticleFilter::Author(user) => vec![keys::articles_by_author(&user.id)],
+            ArticleFilter::Tag(tag) => vec![keys::articles_by_tag(tag)],
+            ArticleFilter::FavoritedBy(user) => vec![keys::articles_favorited_by(&user.id)],
         };
-        let entries = self.query_prefix("list articles", &pk, prefix, page.offset + page.limit);
+        let listed = self.list_page("list articles", &lists, page);
         let count = self.article_count(filter);
-        let (entries, count) = futures::try_join!(entries, count)?;
-        let ids = entries
-            .into_iter()
-            .skip(page.offset)
-            .map(|item| from_item::<Entry>(item).map(|e| e.article_id))
-            .collect::<Result<Vec<_>, _>>()?;
+        let (listed, count) = futures::try_join!(listed, count)?;
+        self.article_page(listed, count).await
+    }
+
+    /// The articles a page of positions names, with the list's total.
+    pub(crate) async fn article_page(
+        &self,
+        listed: Listed,
+        count: u64,
+    ) -> Result<ArticlePage, ApiError> {
+        let ids: Vec<String> = listed
+            .positions
+            .iter()
+            .map(|p| p.article_id().to_owned())
+            .collect();
         Ok(ArticlePage {
             articles: self.articles_by_ids(&ids).await?,
             count,
+            next: listed.next,
         })
     }
 
@@ -476,98 +605,41 @@ impl Db {
             #[serde(default, alias = "uses")]
             count: i64,
         }
-        let counted = |item: Option<Item>| -> Result<u64, ApiError> {
-            let count = item
-                .map(from_item::<Counter>)
-                .transpose()?
-                .map_or(0, |c| c.count);
-            Ok(u64::try_from(count).unwrap_or(0))
+        let total = |items: Vec<Item>| -> Result<u64, ApiError> {
+            let mut sum = 0;
+            for item in items {
+                sum += from_item::<Counter>(item)?.count;
+            }
+            Ok(u64::try_from(sum).unwrap_or(0))
         };
         match filter {
-            ArticleFilter::All => {
-                counted(self.get("count articles", &keys::article_counter()).await?)
-            }
-            ArticleFilter::Tag(tag) => {
-                counted(self.get("count tag", &keys::tag_counter(tag)).await?)
-            }
-            ArticleFilter::Author(user) => Ok(u64::try_from(user.articles_count).unwrap_or(0)),
-            ArticleFilter::FavoritedBy(user) => {
-                Ok(u64::try_from(user.favorites_count).unwrap_or(0))
-            }
+            ArticleFilter::All => total(
+                self.batch_get("count articles", keys::article_counters())
+                    .await?,
+            ),
+            ArticleFilter::Tag(tag) => total(
+                self.get("count tag", &keys::tag_counter(tag))
+                    .await?
+                    .into_iter()
+                    .collect(),
+            ),
+            ArticleFilter::Author(user) => Ok(self.user_counts(&user.id).await?.articles()),
+            ArticleFilter::FavoritedBy(user) => Ok(self.user_counts(&user.id).await?.favorites()),
         }
     }
 
-    /// Articles by the authors `user_id` follows, newest first. Each followed
-    /// author's list is read up to `offset + limit` entries and the lists are
-    /// merged, so a new article shows at once and the cost grows with the page
-    /// and the number of follows, never with the table.
-    pub async fn feed(&self, user_id: &str, page: Page) -> Result<ArticlePage, ApiError> {
-        let (pk, prefix) = keys::follows_of(user_id);
-        let follows = self
-            .query_prefix("list follows", &pk, prefix, usize::MAX)
-            .await?;
-        let followees = follows
-            .into_iter()
-            .map(|item| from_item::<super::follows::Follow>(item).map(|f| f.followee_id))
-            .collect::<Result<Vec<_>, _>>()?;
-        if followees.is_empty() {
-            return Ok(ArticlePage {
-                articles: Vec::new(),
-                count: 0,
-            });
-        }
-        let wanted = page.offset + page.limit;
-        let lists: Vec<Vec<Item>> = stream::iter(followees.iter().cloned())
-            .map(|author| async move {
-                let (pk, prefix) = keys::articles_by_author(&author);
-                self.query_prefix("feed", &pk, prefix, wanted).await
-            })
-            .buffer_unordered(FEED_CONCURRENCY)
-            .try_collect()
-            .await?;
-        let mut entries = lists
-            .into_iter()
-            .flatten()
-            .map(from_item::<Entry>)
-            .collect::<Result<Vec<_>, _>>()?;
-        // Every entry's sort key is `ARTICLE#<created>#<id>`: one order across authors.
-        entries.sort_unstable_by(|a, b| b.sk.cmp(&a.sk));
-        let ids: Vec<String> = entries
-            .into_iter()
-            .skip(page.offset)
-            .take(page.limit)
-            .map(|e| e.article_id)
-            .collect();
-        let authors = self.users_by_ids(&followees).await?;
-        let count = authors
-            .iter()
-            .map(|u| u64::try_from(u.articles_count).unwrap_or(0))
-            .sum();
-        Ok(ArticlePage {
-            articles: self.articles_by_ids(&ids).await?,
-            count,
-        })
-    }
-
-    /// The articles with these ids, in this order; missing ones are skipped.
+    /// The articles with these ids (heads and counts), in this order;
+    /// missing ones are skipped. One query per article, a few at a time.
     pub(crate) async fn articles_by_ids(
         &self,
         ids: &[String],
     ) -> Result<Vec<ArticleRecord>, ApiError> {
-        let keys = ids.iter().map(|id| keys::article(id)).collect();
-        let mut found = self
-            .batch_get("get articles", keys)
-            .await?
-            .into_iter()
-            .map(from_item::<ArticleRecord>)
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut ordered = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(at) = found.iter().position(|a| &a.id == id) {
-                ordered.push(found.swap_remove(at));
-            }
-        }
-        Ok(ordered)
+        let found: Vec<Option<ArticleRecord>> = stream::iter(ids.to_vec())
+            .map(|id| async move { self.get_article(&id).await })
+            .buffered(PAGE_CONCURRENCY)
+            .try_collect()
+            .await?;
+        Ok(found.into_iter().flatten().collect())
     }
 
     pub(crate) async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<UserRecord>, ApiError> {
@@ -581,8 +653,12 @@ impl Db {
 
     /// A cheap strongly consistent read, to tell whether the table answers.
     pub async fn ping(&self) -> Result<(), ApiError> {
-        self.get("health check", &keys::article_counter())
+        self.get("health check", &keys::article_counter(0))
             .await
             .map(drop)
     }
 }
+
+/// More than an article's head and counters ever number (1 + 1 +
+/// `FAVORITE_SHARDS`), so one query reads them all.
+const PARTS_LIMIT: usize = 16;

@@ -3,7 +3,7 @@
 //! Deleting an article removes everything a reader can reach in one
 //! transaction. Its favorites (each with the favoriter's list entry and count)
 //! and its comments can outnumber any transaction, so the stream worker
-//! (`functions/article-cleanup`) removes them from the deletion's stream
+//! (`functions/stream-worker`) removes them from the deletion's stream
 //! record, a page at a time. Nothing can add to them meanwhile: favorites and
 //! comments are conditioned on the article existing.
 //!
@@ -105,7 +105,7 @@ impl Db {
             if page.is_empty() {
                 break;
             }
-            let keys: Vec<keys::Key> = page.iter().filter_map(key_of).collect();
+            let keys: Vec<keys::Key> = page.iter().filter_map(keys::Key::of).collect();
             done.comments += keys.len();
             self.batch_delete("remove comments of deleted article", keys)
                 .await?;
@@ -128,11 +128,12 @@ impl Db {
                 Some(Expr::exists(keys::PK)),
             ),
             self.delete(
-                &keys::favoriter_entry(&favorite.user_id, &article.created_at, &article.id),
+                &keys::articles_favorited_by(&favorite.user_id)
+                    .entry(&keys::Position::new(&article.created_at, &article.id)),
                 None,
             ),
             self.update(
-                &keys::user(&favorite.user_id),
+                &keys::user_counts(&favorite.user_id),
                 UpdateExpr::new().add("favorites_count", -1).condition(|c| {
                     c.and_exists(keys::PK);
                 }),
@@ -164,13 +165,4 @@ impl Db {
             ))),
         }
     }
-}
-
-/// The primary key of an item that was read back.
-fn key_of(item: &Item) -> Option<keys::Key> {
-    let text = |name: &str| item.get(name)?.as_s().ok().cloned();
-    Some(keys::Key {
-        pk: text(keys::PK)?,
-        sk: text(keys::SK)?,
-    })
 }

@@ -1,7 +1,12 @@
 //! Comments live in their article's partition. Ids are per article and count
-//! up: each comment takes the next value of the article's `comment_seq`, an
-//! atomic counter, so concurrent comments never share an id and never wait on
-//! each other. An id whose comment then fails to be written is skipped.
+//! up: each comment takes the next value of the article's comment sequence,
+//! an atomic counter in an item of its own, so concurrent comments never
+//! share an id, never wait on each other, and never rewrite the article. An
+//! id whose comment then fails to be written is skipped.
+//!
+//! Lists are newest first, a page at a time: a page starts at the top or
+//! below a comment id a client sent back as a cursor, so a page costs what
+//! it returns wherever it starts.
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, ReturnValue};
 use serde::{Deserialize, Serialize};
@@ -9,9 +14,23 @@ use serde::{Deserialize, Serialize};
 use crate::ApiError;
 
 use super::{
-    Access, Db, Expr, UpdateExpr, articles::ArticleRecord, consumed, from_item, keys,
+    Access, Db, Expr, SortKeys, UpdateExpr, articles::ArticleRecord, consumed, from_item, keys,
     requests::CreateRequest, sdk_error,
 };
+
+/// One page of comments: at most `limit`, older than `before` if given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommentPage {
+    pub limit: usize,
+    pub before: Option<u64>,
+}
+
+/// A page of comments, newest first, and the id to pass as the next page's
+/// `before` (none on the last page).
+pub struct Comments {
+    pub comments: Vec<CommentRecord>,
+    pub next: Option<u64>,
+}
 
 /// How often a comment whose request claim names a deleted comment is retried.
 const CREATE_ATTEMPTS: usize = 2;
@@ -48,10 +67,12 @@ impl Db {
                 created_at: now.clone(),
                 updated_at: now,
             };
-            // The article must still exist when the comment lands, or the comment
-            // would outlive the deletion whose cleanup removes its article's comments.
+            // The article must still exist when the comment lands, or the
+            // comment would outlive the deletion whose cleanup removes its
+            // article's comments. Its sequence item, deleted with it, says so
+            // at the sequence's (small) size.
             let items = vec![
-                self.condition_check(&keys::article(&article.id), Expr::exists(keys::PK)),
+                self.condition_check(&keys::comment_sequence(&article.id), Expr::exists(keys::PK)),
                 self.put(
                     keys::comment(&article.id, comment.id).item(&comment)?,
                     Some(Expr::not_exists(keys::PK)),
@@ -94,7 +115,7 @@ impl Db {
             .client()
             .update_item()
             .table_name(self.table())
-            .set_key(Some(keys::article(article_id).to_map()))
+            .set_key(Some(keys::comment_sequence(article_id).to_map()))
             .update_expression(expression)
             .set_condition_expression(condition)
             .set_expression_attribute_names(names)
@@ -121,19 +142,43 @@ impl Db {
             .ok_or_else(|| ApiError::internal("comment_seq missing from the update's answer"))
     }
 
-    /// The newest `limit` comments after skipping `offset`, newest first.
+    /// A page of the article's comments, newest first.
     pub async fn comments(
         &self,
         article_id: &str,
-        page: super::articles::Page,
-    ) -> Result<Vec<CommentRecord>, ApiError> {
+        page: CommentPage,
+    ) -> Result<Comments, ApiError> {
         let (pk, prefix) = keys::comments_of_article(article_id);
-        self.query_prefix("list comments", &pk, prefix, page.offset + page.limit)
-            .await?
+        // One past the page says whether another follows.
+        let wanted = page.limit + 1;
+        let items = match page.before {
+            None => {
+                self.query("list comments", &pk, SortKeys::Prefix(prefix), wanted)
+                    .await?
+            }
+            Some(0) => Vec::new(),
+            Some(before) => {
+                let high = keys::comment(article_id, before - 1).sk;
+                self.query(
+                    "list comments",
+                    &pk,
+                    SortKeys::Between(prefix, &high),
+                    wanted,
+                )
+                .await?
+            }
+        };
+        let mut comments = items
             .into_iter()
-            .skip(page.offset)
             .map(from_item)
-            .collect()
+            .collect::<Result<Vec<CommentRecord>, _>>()?;
+        let next = if comments.len() > page.limit {
+            comments.truncate(page.limit);
+            comments.last().map(|c| c.id)
+        } else {
+            None
+        };
+        Ok(Comments { comments, next })
     }
 
     pub async fn get_comment(

@@ -1,5 +1,7 @@
 //! Who follows whom. A follow is one item in the follower's partition, so
-//! "does A follow B" is a key lookup and "whom does A follow" one query.
+//! "does A follow B" is a key lookup, and a reverse edge in the followee's
+//! partition, so "who follows B" (whose feeds B's articles go to) is one
+//! query. Both are written and removed in one transaction.
 
 use serde::{Deserialize, Serialize};
 
@@ -25,35 +27,58 @@ impl Db {
             .is_some())
     }
 
-    /// Records the follow; following twice is the same as once. Both users
-    /// must still exist when the write commits: false if the followee does
-    /// not, 401 if the follower does not.
-    pub async fn follow(&self, follower_id: &str, followee_id: &str) -> Result<bool, ApiError> {
+    /// Records the follow (and its reverse edge, in the followee's
+    /// partition); following twice is the same as once. Both users must
+    /// still exist when the write commits: `Gone` if the followee does not,
+    /// 401 if the follower does not.
+    pub async fn follow(&self, follower_id: &str, followee_id: &str) -> Result<Followed, ApiError> {
         let follow = Follow {
             follower_id: follower_id.to_owned(),
             followee_id: followee_id.to_owned(),
         };
         let items = vec![
-            self.condition_check(&keys::user(followee_id), Expr::exists(keys::PK)),
-            self.put(keys::follow(follower_id, followee_id).item(&follow)?, None),
+            self.condition_check(&keys::user_counts(followee_id), Expr::exists(keys::PK)),
+            self.put(
+                keys::follow(follower_id, followee_id).item(&follow)?,
+                Some(Expr::not_exists(keys::PK)),
+            ),
             self.user_must_exist(follower_id),
+            self.put(keys::follower(followee_id, follower_id).to_map(), None),
         ];
         match self.transact("follow", items).await? {
-            Ok(()) => Ok(true),
+            Ok(()) => Ok(Followed::New),
             Err(cancelled) if cancelled.failed(2) => Err(ApiError::token_invalid()),
-            Err(_) => Ok(false),
+            Err(cancelled) if cancelled.failed(0) => Ok(Followed::Gone),
+            Err(cancelled) if cancelled.failed(1) => Ok(Followed::Already),
+            Err(cancelled) => Err(ApiError::internal(format!("follow: {cancelled:?}"))),
         }
     }
 
-    /// Removes the follow if there is one, for a follower that still exists.
-    pub async fn unfollow(&self, follower_id: &str, followee_id: &str) -> Result<(), ApiError> {
+    /// Removes the follow and its reverse edge if there is one, for a
+    /// follower that still exists. True if there was a follow.
+    pub async fn unfollow(&self, follower_id: &str, followee_id: &str) -> Result<bool, ApiError> {
         let items = vec![
             self.user_must_exist(follower_id),
-            self.delete(&keys::follow(follower_id, followee_id), None),
+            self.delete(
+                &keys::follow(follower_id, followee_id),
+                Some(Expr::exists(keys::PK)),
+            ),
+            self.delete(&keys::follower(followee_id, follower_id), None),
         ];
         match self.transact("unfollow", items).await? {
-            Ok(()) => Ok(()),
-            Err(_) => Err(ApiError::token_invalid()),
+            Ok(()) => Ok(true),
+            Err(cancelled) if cancelled.failed(0) => Err(ApiError::token_invalid()),
+            Err(cancelled) if cancelled.failed(1) => Ok(false),
+            Err(cancelled) => Err(ApiError::internal(format!("unfollow: {cancelled:?}"))),
         }
     }
+}
+
+/// What a follow request did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Followed {
+    New,
+    Already,
+    /// The followee was removed between the lookup and the write.
+    Gone,
 }

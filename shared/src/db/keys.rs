@@ -2,27 +2,43 @@
 //! by `pk` (partition key) and `sk` (sort key); the README's "Table design"
 //! section lists each access pattern and the key that serves it.
 //!
-//! | item                  | pk                   | sk                            |
-//! |-----------------------|----------------------|-------------------------------|
-//! | user                  | `USER#<id>`          | `PROFILE`                     |
-//! | username claim        | `USERNAME#<lower>`   | `USERNAME`                    |
-//! | email claim           | `EMAIL#<lower>`      | `EMAIL`                       |
-//! | follow                | `USER#<follower>`    | `FOLLOWS#<followee id>`       |
-//! | article               | `ARTICLE#<id>`       | `ARTICLE`                     |
-//! | slug claim            | `SLUG#<slug>`        | `SLUG`                        |
-//! | all-articles entry    | `ARTICLES`           | `<created>#<id>`              |
-//! | by-author entry       | `USER#<author>`      | `ARTICLE#<created>#<id>`      |
-//! | by-tag entry          | `TAG#<tag>`          | `ARTICLE#<created>#<id>`      |
-//! | tag counter           | `TAG#<tag>`          | `COUNT` (+ index `tags-by-use`) |
-//! | favorite              | `ARTICLE#<id>`       | `FAVORITED_BY#<user>`         |
-//! | by-favoriter entry    | `USER#<user>`        | `FAVORITE#<created>#<id>`     |
-//! | comment               | `ARTICLE#<id>`       | `COMMENT#<id, 20 digits>`     |
-//! | article counter       | `STATS`              | `ARTICLES`                    |
-//! | request claim         | `REQUEST#<user>`     | `<kind>#<fingerprint>` (TTL)  |
+//! | item                     | pk                     | sk                             |
+//! |--------------------------|------------------------|--------------------------------|
+//! | user profile             | `USER#<id>`            | `PROFILE`                      |
+//! | user counts              | `USER#<id>`            | `PROFILE#COUNTS`               |
+//! | username claim           | `USERNAME#<lower>`     | `USERNAME`                     |
+//! | email claim              | `EMAIL#<lower>`        | `EMAIL`                        |
+//! | follow                   | `USER#<follower>`      | `FOLLOWS#<followee>`           |
+//! | follower (reverse edge)  | `USER#<followee>`      | `FOLLOWER#<follower>`          |
+//! | article head             | `ARTICLE#<id>`         | `ARTICLE`                      |
+//! | comment sequence         | `ARTICLE#<id>`         | `ARTICLE#COMMENTS`             |
+//! | favorites counter shard  | `ARTICLE#<id>`         | `ARTICLE#FAVORITES#<n>`        |
+//! | article body             | `ARTICLE#<id>`         | `BODY`                         |
+//! | favorite                 | `ARTICLE#<id>`         | `FAVORITED_BY#<user>`          |
+//! | comment                  | `ARTICLE#<id>`         | `COMMENT#<id, 20 digits>`      |
+//! | slug claim               | `SLUG#<slug>`          | `SLUG`                         |
+//! | all-articles entry       | `ARTICLES#<shard>`     | `ARTICLE#<created>#<id>`       |
+//! | all-articles counter     | `ARTICLES#<shard>`     | `COUNT`                        |
+//! | by-author entry          | `USER#<author>`        | `ARTICLE#<created>#<id>`       |
+//! | by-tag entry             | `TAG#<tag>`            | `ARTICLE#<created>#<id>`       |
+//! | tag counter              | `TAG#<tag>`            | `COUNT` (+ index `tags-by-use`)|
+//! | by-favoriter entry       | `USER#<user>`          | `FAVORITE#<created>#<id>`      |
+//! | feed entry               | `FEED#<reader>`        | `ARTICLE#<created>#<id>`       |
+//! | request claim            | `REQUEST#<user>`       | `<kind>#<fingerprint>` (TTL)   |
+//! | rate-limit window        | `LIMIT#<rule>#<who>`   | `<window start>` (TTL)         |
 //!
-//! Every list is a strongly consistent query of one partition, newest first,
-//! whose entries sort by `<created>#<id>`: creation time (fixed-width RFC 3339,
-//! so text order is time order), ties broken by the article's id.
+//! What a page of a list shows (an article's head and counters) is small and
+//! apart from what only one article's page shows (its body): a favorite or a
+//! comment never rewrites the body, and no list reads one. Items that every
+//! write of one kind touches are sharded, so no single item caps a rate:
+//! favorites of one article, the all-articles list and its count, and the
+//! partitions of the tags index.
+//!
+//! Every list is a strongly consistent query of one partition (or of the
+//! all-articles shards, merged), newest first, whose entries sort by
+//! `<created>#<id>`: creation time (fixed-width RFC 3339, so text order is
+//! time order), ties broken by the article's id. An entry holds nothing but
+//! its key: the key names the article and its place in the list.
 //! Ids are generated UUIDs (v7, so they also sort by creation), never names:
 //! a username or email change moves a claim item, not the user.
 
@@ -40,7 +56,21 @@ pub(crate) const MAX_PK_BYTES: usize = 2048;
 const MAX_SK_BYTES: usize = 1024;
 pub const SK: &str = "sk";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Shards of the all-articles list and of its counter: every article goes to
+/// one, by its id. Each shard is a partition of its own, so creation is not
+/// held to one partition's write ceiling. Raising this is safe (readers read
+/// every shard, new ones start empty); lowering it would hide articles.
+pub const ARTICLE_SHARDS: u32 = 4;
+
+/// Shards of an article's favorites counter; each favorite adds to one at
+/// random, and its count is their sum.
+pub const FAVORITE_SHARDS: u32 = 4;
+
+/// Partitions of the `tags-by-use` index; each tag's counter is in one, by
+/// the tag's hash.
+pub const TAG_SHARDS: u32 = 4;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Key {
     pub pk: String,
     pub sk: String,
@@ -74,10 +104,57 @@ impl Key {
         item.extend(self.to_map());
         Ok(item)
     }
+
+    /// The key of an item that was read back.
+    pub fn of(item: &Item) -> Option<Self> {
+        let text = |name: &str| item.get(name)?.as_s().ok().cloned();
+        Some(Self {
+            pk: text(PK)?,
+            sk: text(SK)?,
+        })
+    }
 }
 
+/// A stable hash of `value` into `0..shards` (FNV-1a): the same value always
+/// lands in the same shard, on every machine and in every release.
+pub fn shard_of(value: &str, shards: u32) -> u32 {
+    (fnv1a(value) % u64::from(shards)) as u32
+}
+
+fn fnv1a(value: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in value.as_bytes() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+// ---- users ------------------------------------------------------------------
+
 pub fn user(id: &str) -> Key {
-    Key::new(format!("USER#{id}"), "PROFILE")
+    Key::new(format!("USER#{id}"), USER_PROFILE)
+}
+
+/// A user's counters (articles, favorites, feed entries). Small, so the
+/// writes that change them, and the existence check every write makes on
+/// the user, are billed at its size, not the profile's.
+pub fn user_counts(id: &str) -> Key {
+    Key::new(format!("USER#{id}"), USER_COUNTS)
+}
+
+const USER_PROFILE: &str = "PROFILE";
+const USER_COUNTS: &str = "PROFILE#COUNTS";
+
+/// The partition and sort-key prefix under which a user's profile and
+/// counts are read together.
+pub fn user_with_counts(id: &str) -> (String, &'static str) {
+    (format!("USER#{id}"), USER_PROFILE)
+}
+
+/// Whether a read-back sort key is a user's counts rather than the profile.
+pub fn is_user_counts(sk: &str) -> bool {
+    sk == USER_COUNTS
 }
 
 /// Usernames are unique regardless of case: `Jake` and `jake` are one claim.
@@ -93,72 +170,108 @@ pub fn email(email: &str) -> Key {
 pub fn follow(follower_id: &str, followee_id: &str) -> Key {
     Key::new(
         format!("USER#{follower_id}"),
-        format!("FOLLOWS#{followee_id}"),
+        format!("{FOLLOWS}{followee_id}"),
     )
 }
 
-/// The partition and sort-key prefix under which a user's follows are stored.
-pub fn follows_of(follower_id: &str) -> (String, &'static str) {
-    (format!("USER#{follower_id}"), "FOLLOWS#")
+/// The reverse of a follow, in the followee's partition: who to reach when
+/// the followee publishes.
+pub fn follower(followee_id: &str, follower_id: &str) -> Key {
+    Key::new(
+        format!("USER#{followee_id}"),
+        format!("{FOLLOWER}{follower_id}"),
+    )
 }
+
+const FOLLOWS: &str = "FOLLOWS#";
+const FOLLOWER: &str = "FOLLOWER#";
+
+/// The partition and sort-key prefix of the users following `followee_id`.
+pub fn followers_of(followee_id: &str) -> (String, &'static str) {
+    (format!("USER#{followee_id}"), FOLLOWER)
+}
+
+/// The follower a reverse edge's sort key names.
+pub fn follower_of(sk: &str) -> Option<&str> {
+    sk.strip_prefix(FOLLOWER)
+}
+
+/// The (follower, followee) a follow's key names.
+pub fn follow_of(key: &Key) -> Option<(&str, &str)> {
+    Some((key.pk.strip_prefix("USER#")?, key.sk.strip_prefix(FOLLOWS)?))
+}
+
+// ---- articles ---------------------------------------------------------------
+
+/// The sort key of an article head: what the stream worker matches on.
+pub const ARTICLE_SK: &str = "ARTICLE";
+const ARTICLE_COMMENTS: &str = "ARTICLE#COMMENTS";
+const ARTICLE_FAVORITES: &str = "ARTICLE#FAVORITES#";
+const ARTICLE_BODY: &str = "BODY";
 
 pub fn article(id: &str) -> Key {
     Key::new(format!("ARTICLE#{id}"), ARTICLE_SK)
 }
 
+pub fn article_body(id: &str) -> Key {
+    Key::new(format!("ARTICLE#{id}"), ARTICLE_BODY)
+}
+
+/// The article's last comment id, an atomic counter.
+pub fn comment_sequence(id: &str) -> Key {
+    Key::new(format!("ARTICLE#{id}"), ARTICLE_COMMENTS)
+}
+
+pub fn favorites_shard(id: &str, shard: u32) -> Key {
+    Key::new(
+        format!("ARTICLE#{id}"),
+        format!("{ARTICLE_FAVORITES}{shard}"),
+    )
+}
+
+/// The article's id from a head's partition key.
+pub fn article_id_of(pk: &str) -> Option<&str> {
+    pk.strip_prefix("ARTICLE#")
+}
+
+/// What one read of an article partition gets: the head and its counters
+/// (`begins_with`), or those and the body (`between`). Favorites and
+/// comments sort outside both ranges.
+pub struct ArticleParts {
+    pub pk: String,
+    pub summary_prefix: &'static str,
+    pub with_body: (&'static str, &'static str),
+}
+
+pub fn article_parts(id: &str) -> ArticleParts {
+    ArticleParts {
+        pk: format!("ARTICLE#{id}"),
+        summary_prefix: ARTICLE_SK,
+        with_body: (ARTICLE_SK, ARTICLE_BODY),
+    }
+}
+
+/// Which part of an article a read-back sort key is.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ArticlePart {
+    Head,
+    Body,
+    FavoritesShard,
+    CommentSequence,
+}
+
+pub fn article_part(sk: &str) -> Option<ArticlePart> {
+    match sk {
+        ARTICLE_SK => Some(ArticlePart::Head),
+        ARTICLE_BODY => Some(ArticlePart::Body),
+        ARTICLE_COMMENTS => Some(ArticlePart::CommentSequence),
+        _ if sk.starts_with(ARTICLE_FAVORITES) => Some(ArticlePart::FavoritesShard),
+        _ => None,
+    }
+}
+
 pub fn slug(slug: &str) -> Key {
     Key::new(format!("SLUG#{slug}"), "SLUG")
-}
-
-/// The sort key that orders an article in every list it appears in.
-fn order(created_at: &str, id: &str) -> String {
-    format!("{created_at}#{id}")
-}
-
-/// Entry in the list of all articles.
-pub fn all_articles_entry(created_at: &str, id: &str) -> Key {
-    Key::new(ALL_ARTICLES, order(created_at, id))
-}
-
-pub const ALL_ARTICLES: &str = "ARTICLES";
-
-pub fn author_entry(author_id: &str, created_at: &str, id: &str) -> Key {
-    Key::new(
-        format!("USER#{author_id}"),
-        format!("ARTICLE#{}", order(created_at, id)),
-    )
-}
-
-/// The partition and sort-key prefix of an author's articles.
-pub fn articles_by_author(author_id: &str) -> (String, &'static str) {
-    (format!("USER#{author_id}"), "ARTICLE#")
-}
-
-pub fn tag_entry(tag: &str, created_at: &str, id: &str) -> Key {
-    Key::new(
-        format!("TAG#{tag}"),
-        format!("ARTICLE#{}", order(created_at, id)),
-    )
-}
-
-pub fn articles_by_tag(tag: &str) -> (String, &'static str) {
-    (format!("TAG#{tag}"), "ARTICLE#")
-}
-
-/// A tag's use counter. It also carries the `tags-by-use` index keys:
-/// `tags_pk` (one constant partition) and `uses` (the count, a number).
-pub fn tag_counter(tag: &str) -> Key {
-    Key::new(format!("TAG#{tag}"), "COUNT")
-}
-
-pub const TAGS_INDEX: &str = "tags-by-use";
-pub const TAGS_INDEX_PK: &str = "tags_pk";
-pub const TAGS_INDEX_SK: &str = "uses";
-pub const TAGS_INDEX_PARTITION: &str = "TAGS";
-
-/// The tag a `tag_counter` key belongs to.
-pub fn tag_of_counter(pk: &str) -> Option<&str> {
-    pk.strip_prefix("TAG#")
 }
 
 pub fn favorite(article_id: &str, user_id: &str) -> Key {
@@ -172,32 +285,177 @@ pub fn favorites_of_article(article_id: &str) -> (String, &'static str) {
     (format!("ARTICLE#{article_id}"), "FAVORITED_BY#")
 }
 
-pub fn favoriter_entry(user_id: &str, created_at: &str, id: &str) -> Key {
-    Key::new(
-        format!("USER#{user_id}"),
-        format!("FAVORITE#{}", order(created_at, id)),
-    )
-}
-
-pub fn articles_favorited_by(user_id: &str) -> (String, &'static str) {
-    (format!("USER#{user_id}"), "FAVORITE#")
-}
+const COMMENT: &str = "COMMENT#";
 
 /// Comment ids count up per article; zero-padding makes text order numeric order.
 pub fn comment(article_id: &str, comment_id: u64) -> Key {
     Key::new(
         format!("ARTICLE#{article_id}"),
-        format!("COMMENT#{comment_id:020}"),
+        format!("{COMMENT}{comment_id:020}"),
     )
 }
 
 pub fn comments_of_article(article_id: &str) -> (String, &'static str) {
-    (format!("ARTICLE#{article_id}"), "COMMENT#")
+    (format!("ARTICLE#{article_id}"), COMMENT)
 }
 
-pub fn article_counter() -> Key {
-    Key::new("STATS", "ARTICLES")
+// ---- lists ------------------------------------------------------------------
+
+/// Where an article stands in every list: its creation time, then its id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    /// `<created>#<id>`: text order is list order.
+    suffix: String,
 }
+
+/// The width of an API timestamp (`2026-11-22T06:31:00.000Z`).
+const TIME_WIDTH: usize = 24;
+
+impl Position {
+    pub fn new(created_at: &str, article_id: &str) -> Self {
+        Self {
+            suffix: format!("{created_at}#{article_id}"),
+        }
+    }
+
+    /// A position as a client sent it back: `<created>#<uuid>` and nothing else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (created, id) = text.split_at_checked(TIME_WIDTH)?;
+        let id = id.strip_prefix('#')?;
+        let timestamp = created.len() == TIME_WIDTH
+            && created.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                10 => b == b'T',
+                13 | 16 => b == b':',
+                19 => b == b'.',
+                23 => b == b'Z',
+                _ => b.is_ascii_digit(),
+            });
+        (timestamp && uuid::Uuid::try_parse(id).is_ok()).then(|| Self {
+            suffix: text.to_owned(),
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.suffix
+    }
+
+    pub fn article_id(&self) -> &str {
+        &self.suffix[TIME_WIDTH + 1..]
+    }
+
+    pub fn created_at(&self) -> &str {
+        &self.suffix[..TIME_WIDTH]
+    }
+}
+
+/// One list of articles: the partition its entries live in and the prefix
+/// of their sort keys, `<prefix><created>#<id>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct List {
+    pub pk: String,
+    pub prefix: &'static str,
+}
+
+const ENTRY: &str = "ARTICLE#";
+
+impl List {
+    fn new(pk: String, prefix: &'static str) -> Self {
+        Self { pk, prefix }
+    }
+
+    /// The entry of the article at `position` in this list.
+    pub fn entry(&self, position: &Position) -> Key {
+        Key::new(
+            self.pk.clone(),
+            format!("{}{}", self.prefix, position.suffix),
+        )
+    }
+
+    /// The position a read-back entry's sort key names.
+    pub fn position_of(&self, sk: &str) -> Option<Position> {
+        Position::parse(sk.strip_prefix(self.prefix)?)
+    }
+}
+
+/// Every shard of the all-articles list.
+pub fn all_articles() -> Vec<List> {
+    (0..ARTICLE_SHARDS).map(all_articles_shard).collect()
+}
+
+fn all_articles_shard(shard: u32) -> List {
+    List::new(format!("ARTICLES#{shard}"), ENTRY)
+}
+
+/// The all-articles shard an article's entry and count go to.
+pub fn all_articles_of(article_id: &str) -> List {
+    all_articles_shard(shard_of(article_id, ARTICLE_SHARDS))
+}
+
+/// The article count of one all-articles shard; the total is their sum.
+pub fn article_counter(shard: u32) -> Key {
+    Key::new(format!("ARTICLES#{shard}"), "COUNT")
+}
+
+pub fn article_counters() -> Vec<Key> {
+    (0..ARTICLE_SHARDS).map(article_counter).collect()
+}
+
+/// The counter an article's creation and deletion change.
+pub fn article_counter_of(article_id: &str) -> Key {
+    article_counter(shard_of(article_id, ARTICLE_SHARDS))
+}
+
+pub fn articles_by_author(author_id: &str) -> List {
+    List::new(format!("USER#{author_id}"), ENTRY)
+}
+
+pub fn articles_by_tag(tag: &str) -> List {
+    List::new(format!("TAG#{tag}"), ENTRY)
+}
+
+pub fn articles_favorited_by(user_id: &str) -> List {
+    List::new(format!("USER#{user_id}"), "FAVORITE#")
+}
+
+/// A reader's feed: an entry for every article of every author the reader
+/// follows, written when either happens (see `db::feed`).
+pub fn feed(reader_id: &str) -> List {
+    List::new(format!("FEED#{reader_id}"), ENTRY)
+}
+
+/// The reader a feed's partition key belongs to.
+pub fn feed_reader(pk: &str) -> Option<&str> {
+    pk.strip_prefix("FEED#")
+}
+
+// ---- tags -------------------------------------------------------------------
+
+/// A tag's use counter. It also carries the `tags-by-use` index keys:
+/// `tags_pk` (one of `TAG_SHARDS` partitions) and `uses` (the count).
+pub fn tag_counter(tag: &str) -> Key {
+    Key::new(format!("TAG#{tag}"), "COUNT")
+}
+
+pub const TAGS_INDEX: &str = "tags-by-use";
+pub const TAGS_INDEX_PK: &str = "tags_pk";
+pub const TAGS_INDEX_SK: &str = "uses";
+
+/// The index partition a tag's counter is listed in.
+pub fn tags_index_partition_of(tag: &str) -> String {
+    tags_index_partition(shard_of(tag, TAG_SHARDS))
+}
+
+pub fn tags_index_partition(shard: u32) -> String {
+    format!("TAGS#{shard}")
+}
+
+/// The tag a `tag_counter` key belongs to.
+pub fn tag_of_counter(pk: &str) -> Option<&str> {
+    pk.strip_prefix("TAG#")
+}
+
+// ---- requests and limits ----------------------------------------------------
 
 /// What user `user_id` asked to create, by a fingerprint of the request, so a
 /// retry finds what the first attempt made (see `db::requests`).
@@ -208,17 +466,25 @@ pub fn request(user_id: &str, kind: &str, fingerprint: &str) -> Key {
     )
 }
 
-/// The table's time-to-live attribute (epoch seconds): DynamoDB deletes an
-/// item some time after it passes. Only request claims carry it.
-pub const EXPIRES_AT: &str = "expires_at";
+/// One fixed window of a rate limit: rule, who it limits, when it started.
+pub fn rate_window(rule: &str, subject: &str, window_start: u64) -> Key {
+    Key::new(
+        format!("LIMIT#{rule}#{subject}"),
+        format!("{window_start:012}"),
+    )
+}
 
-/// The sort key of an article item: what the stream worker matches on to
-/// find deleted articles.
-pub const ARTICLE_SK: &str = "ARTICLE";
+/// The table's time-to-live attribute (epoch seconds): DynamoDB deletes an
+/// item some time after it passes. Request claims and rate-limit windows
+/// carry it.
+pub const EXPIRES_AT: &str = "expires_at";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const T: &str = "2026-01-01T00:00:00.000Z";
+    const ID: &str = "0190b3a0-0000-7000-8000-000000000001";
 
     #[test]
     fn claims_ignore_case() {
@@ -228,56 +494,141 @@ mod tests {
     }
 
     #[test]
-    fn follows_live_in_the_follower_partition() {
+    fn follows_live_in_both_partitions() {
         let key = follow("a", "b");
-        let (pk, prefix) = follows_of("a");
-        assert_eq!(key.pk, pk);
-        assert!(key.sk.starts_with(prefix));
+        assert_eq!(follow_of(&key), Some(("a", "b")));
         assert_eq!(key.pk, user("a").pk, "a user's follows share its partition");
-        assert_ne!(key.sk, user("a").sk);
+        let back = follower("b", "a");
+        let (pk, prefix) = followers_of("b");
+        assert!(back.pk == pk && back.sk.starts_with(prefix));
+        assert_eq!(follower_of(&back.sk), Some("a"));
+        assert!(!key.sk.starts_with(prefix) && !back.sk.starts_with(FOLLOWS));
     }
 
     #[test]
-    fn list_entries_sort_newest_last_by_time_then_id() {
-        let a = author_entry("u", "2026-01-01T00:00:00.000Z", "b");
-        let b = author_entry("u", "2026-01-01T00:00:00.000Z", "c");
-        let c = author_entry("u", "2026-01-02T00:00:00.000Z", "a");
-        assert!(a.sk < b.sk && b.sk < c.sk);
-        let (pk, prefix) = articles_by_author("u");
-        assert!(a.pk == pk && a.sk.starts_with(prefix));
-        let (pk, prefix) = articles_by_tag("rust");
-        let t = tag_entry("rust", "2026-01-01T00:00:00.000Z", "a");
-        assert!(t.pk == pk && t.sk.starts_with(prefix));
+    fn positions_round_trip_and_refuse_anything_else() {
+        let p = Position::new(T, ID);
+        assert_eq!(Position::parse(p.as_str()), Some(p.clone()));
+        assert_eq!((p.created_at(), p.article_id()), (T, ID));
+        for bad in [
+            "",
+            "2026-01-01T00:00:00.000Z",
+            "2026-01-01T00:00:00.000Z#",
+            "2026-01-01T00:00:00.000Z#not-a-uuid",
+            "2026-01-01 00:00:00.000Z#0190b3a0-0000-7000-8000-000000000001",
+            "é026-01-01T00:00:00.000Z#0190b3a0-0000-7000-8000-000000000001",
+        ] {
+            assert_eq!(Position::parse(bad), None, "{bad}");
+        }
+        assert!(Position::new(T, "b") < Position::new(T, "c"));
+        assert!(Position::new(T, "z") < Position::new("2026-01-02T00:00:00.000Z", "a"));
+    }
+
+    #[test]
+    fn list_entries_carry_their_position() {
+        let p = Position::new(T, ID);
+        let lists = [
+            articles_by_author("u"),
+            articles_by_tag("rust"),
+            articles_favorited_by("u"),
+            feed("u"),
+            all_articles_of(ID),
+        ];
+        for list in lists {
+            let entry = list.entry(&p);
+            assert_eq!(entry.pk, list.pk);
+            assert_eq!(list.position_of(&entry.sk), Some(p.clone()));
+        }
         assert!(
-            !tag_counter("rust").sk.starts_with(prefix),
+            articles_by_tag("rust")
+                .position_of(&tag_counter("rust").sk)
+                .is_none(),
             "the counter is not a list entry"
         );
         assert_eq!(tag_of_counter(&tag_counter("a#b").pk), Some("a#b"));
     }
 
     #[test]
-    fn an_articles_partition_separates_favorites_and_comments() {
+    fn shards_are_stable_and_in_range() {
+        // The published FNV-1a test vectors: a change here would move stored items.
+        assert_eq!(fnv1a(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a("foobar"), 0x8594_4171_f739_67e8);
+        assert_eq!(shard_of(ID, ARTICLE_SHARDS), shard_of(ID, ARTICLE_SHARDS));
+        let mut seen = [0; ARTICLE_SHARDS as usize];
+        for i in 0..400 {
+            seen[shard_of(&uuid::Uuid::now_v7().to_string(), ARTICLE_SHARDS) as usize] += 1;
+            seen[shard_of(&format!("tag{i}"), ARTICLE_SHARDS) as usize] += 1;
+        }
+        assert!(seen.iter().all(|n| *n > 100), "spread: {seen:?}");
+        assert_eq!(all_articles().len(), ARTICLE_SHARDS as usize);
+        assert_eq!(
+            all_articles_of(ID).pk,
+            article_counter_of(ID).pk,
+            "a shard's entries and counter share its partition"
+        );
+        assert!(tags_index_partition_of("rust").starts_with("TAGS#"));
+    }
+
+    #[test]
+    fn an_articles_partition_keeps_lists_apart_from_summaries_and_bodies() {
+        let parts = article_parts("a");
+        let (lo, hi) = parts.with_body;
+        let in_summary = |sk: &str| sk.starts_with(parts.summary_prefix);
+        let in_full = |sk: &str| lo <= sk && sk <= hi;
+        for key in [
+            article("a"),
+            comment_sequence("a"),
+            favorites_shard("a", 0),
+            favorites_shard("a", FAVORITE_SHARDS - 1),
+        ] {
+            assert_eq!(key.pk, parts.pk);
+            assert!(in_summary(&key.sk) && in_full(&key.sk), "{key:?}");
+        }
+        let body = article_body("a");
+        assert!(
+            !in_summary(&body.sk) && in_full(&body.sk),
+            "lists never read a body"
+        );
+        for key in [favorite("a", "u"), comment("a", 7)] {
+            assert_eq!(key.pk, parts.pk);
+            assert!(!in_summary(&key.sk) && !in_full(&key.sk), "{key:?}");
+            assert_eq!(article_part(&key.sk), None);
+        }
+        assert_eq!(article_part(&article("a").sk), Some(ArticlePart::Head));
+        assert_eq!(article_part(&body.sk), Some(ArticlePart::Body));
+        assert_eq!(
+            article_part(&favorites_shard("a", 3).sk),
+            Some(ArticlePart::FavoritesShard)
+        );
         let (pk, favs) = favorites_of_article("a");
         let (pk2, comments) = comments_of_article("a");
         assert_eq!(pk, pk2);
         assert!(favorite("a", "u").sk.starts_with(favs));
         assert!(comment("a", 7).sk.starts_with(comments));
         assert!(comment("a", 9).sk < comment("a", 10).sk);
-        assert_ne!(article("a").sk, comment("a", 1).sk);
+        assert_eq!(article_id_of(&article("a").pk), Some("a"));
     }
 
     #[test]
-    fn a_users_partition_separates_its_lists() {
-        let (_, articles) = articles_by_author("u");
-        let (_, favorites) = articles_favorited_by("u");
-        let (_, follows) = follows_of("u");
-        for (a, b) in [
-            (articles, favorites),
-            (articles, follows),
-            (favorites, follows),
-        ] {
-            assert!(!a.starts_with(b) && !b.starts_with(a));
+    fn a_users_partition_keeps_its_parts_apart() {
+        let prefixes = [
+            articles_by_author("u").prefix,
+            articles_favorited_by("u").prefix,
+            FOLLOWS,
+            FOLLOWER,
+            USER_PROFILE,
+        ];
+        for (i, a) in prefixes.iter().enumerate() {
+            for b in &prefixes[i + 1..] {
+                assert!(!a.starts_with(b) && !b.starts_with(a), "{a} {b}");
+            }
         }
+        let (pk, prefix) = user_with_counts("u");
+        for key in [user("u"), user_counts("u")] {
+            assert!(key.pk == pk && key.sk.starts_with(prefix));
+        }
+        assert!(is_user_counts(&user_counts("u").sk) && !is_user_counts(&user("u").sk));
     }
 
     #[test]
@@ -298,5 +649,15 @@ mod tests {
         assert_eq!(item["pk"], AttributeValue::S("USER#1".into()));
         assert_eq!(item["sk"], AttributeValue::S("PROFILE".into()));
         assert_eq!(item["name"], AttributeValue::S("x".into()));
+        assert_eq!(Key::of(&item), Some(user("1")));
+    }
+
+    #[test]
+    fn rate_windows_sort_by_time() {
+        let a = rate_window("login-ip", "1.2.3.4", 60);
+        let b = rate_window("login-ip", "1.2.3.4", 120);
+        assert_eq!(a.pk, b.pk);
+        assert!(a.sk < b.sk);
+        assert_ne!(a.pk, rate_window("login-email", "1.2.3.4", 60).pk);
     }
 }

@@ -5,12 +5,16 @@
 //! and never see an `AttributeValue`.
 
 pub mod articles;
+pub mod changes;
 pub mod cleanup;
 pub mod comments;
 pub mod favorites;
+pub mod feed;
 pub mod follows;
 mod instrument;
 pub mod keys;
+pub mod limits;
+pub mod lists;
 pub mod requests;
 pub mod tags;
 pub mod users;
@@ -34,21 +38,33 @@ use crate::{ApiError, config::Config};
 
 pub(crate) use instrument::{Access, consumed};
 
-pub use articles::Page;
 pub use expr::{Expr, UpdateExpr};
 pub use keys::Key;
+pub use lists::{Listed, Page, Start};
 
 pub type Item = HashMap<String, AttributeValue>;
 
-/// How many times a transaction that lost a race (`TransactionConflict`) is
-/// tried in all. Conflicts only happen when writes touch the same item at the
-/// same instant, so a few jittered retries resolve them.
-const TRANSACTION_ATTEMPTS: u32 = 8;
+/// Which sort keys of a partition a query reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SortKeys<'a> {
+    All,
+    Prefix(&'a str),
+    /// Both ends included.
+    Between(&'a str, &'a str),
+}
+
+/// The most times a write this layer retries itself (a transaction that lost
+/// a race, a batch's unprocessed part) is tried in all; the database bound
+/// (`DYNAMODB_TIMEOUT_MS`) usually ends the retries first.
+const MAX_ATTEMPTS: u32 = 16;
 
 #[derive(Clone, Debug)]
 pub struct Db {
     client: Client,
     table: String,
+    /// How long this layer keeps retrying a write that lost a race: the
+    /// database bound, as for the SDK's own retries.
+    retry_budget: Duration,
 }
 
 impl Db {
@@ -63,6 +79,7 @@ impl Db {
         Self {
             client: Client::from_conf(builder.build()),
             table: config.table_name.clone(),
+            retry_budget: config.db_timeout,
         }
     }
 
@@ -71,6 +88,7 @@ impl Db {
         Self {
             client,
             table: self.table.clone(),
+            retry_budget: self.retry_budget,
         }
     }
 
@@ -115,6 +133,23 @@ impl Db {
         prefix: &str,
         limit: usize,
     ) -> Result<Vec<Item>, ApiError> {
+        let range = if prefix.is_empty() {
+            SortKeys::All
+        } else {
+            SortKeys::Prefix(prefix)
+        };
+        self.query(operation, pk, range, limit).await
+    }
+
+    /// The first `limit` items of partition `pk` whose sort keys are in
+    /// `range`, highest sort key first, strongly consistent.
+    pub(crate) async fn query(
+        &self,
+        operation: &'static str,
+        pk: &str,
+        range: SortKeys<'_>,
+        limit: usize,
+    ) -> Result<Vec<Item>, ApiError> {
         let mut items = Vec::new();
         if pk.len() > keys::MAX_PK_BYTES {
             // No item has such a partition key (see `Key::is_storable`).
@@ -126,10 +161,19 @@ impl Db {
             let pk_name = condition.name(keys::PK);
             let pk_value = condition.string(pk);
             condition.and(format!("{pk_name} = {pk_value}"));
-            if !prefix.is_empty() {
-                let sk_name = condition.name(keys::SK);
-                let sk_value = condition.string(prefix);
-                condition.and(format!("begins_with({sk_name}, {sk_value})"));
+            match range {
+                SortKeys::All => {}
+                SortKeys::Prefix(prefix) => {
+                    let sk_name = condition.name(keys::SK);
+                    let sk_value = condition.string(prefix);
+                    condition.and(format!("begins_with({sk_name}, {sk_value})"));
+                }
+                SortKeys::Between(low, high) => {
+                    let sk_name = condition.name(keys::SK);
+                    let low = condition.string(low);
+                    let high = condition.string(high);
+                    condition.and(format!("{sk_name} BETWEEN {low} AND {high}"));
+                }
             }
             let (expression, names, values) = condition.into_maps();
             let output = self
@@ -180,7 +224,7 @@ impl Db {
                     .build()
                     .map_err(ApiError::internal)?,
             );
-            let mut backoff = Backoff::new();
+            let mut backoff = Backoff::new(self.retry_budget);
             while let Some(request) = pending.take() {
                 let output = self
                     .client
@@ -215,7 +259,7 @@ impl Db {
         operation: &'static str,
         items: Vec<TransactWriteItem>,
     ) -> Result<Result<(), Cancellation>, ApiError> {
-        let mut backoff = Backoff::new();
+        let mut backoff = Backoff::new(self.retry_budget);
         loop {
             // One token per attempt: when the SDK re-sends an attempt whose
             // answer was lost (a timeout), DynamoDB recognises it and reports
@@ -248,8 +292,15 @@ impl Db {
                 if cancellation.any_condition_failed() {
                     return Ok(Err(cancellation));
                 }
-                if cancellation.lost_race() && backoff.wait().await {
-                    continue;
+                if cancellation.lost_race() {
+                    if backoff.wait().await {
+                        continue;
+                    }
+                    // Still contended when the bound is reached: the client
+                    // may retry, as for any other throttling.
+                    return Err(ApiError::Unavailable(format!(
+                        "{operation}: transaction kept conflicting"
+                    )));
                 }
             }
             return Err(sdk_error(operation, err));
@@ -274,7 +325,7 @@ impl Db {
                     Ok(WriteRequest::builder().delete_request(delete).build())
                 })
                 .collect::<Result<_, ApiError>>()?;
-            let mut backoff = Backoff::new();
+            let mut backoff = Backoff::new(self.retry_budget);
             while !pending.is_empty() {
                 let output = self
                     .client
@@ -374,24 +425,36 @@ impl Cancellation {
     }
 }
 
-/// Exponential backoff with jitter for retries this layer does itself.
+/// Exponential backoff with jitter for retries this layer does itself, within
+/// a time budget: concurrent transactions on one item (a counter) conflict
+/// and must take turns, and how long that takes depends on how many there
+/// are, not on a count of attempts.
 struct Backoff {
     attempt: u32,
+    started: std::time::Instant,
+    budget: Duration,
 }
 
 impl Backoff {
-    fn new() -> Self {
-        Self { attempt: 1 }
+    fn new(budget: Duration) -> Self {
+        Self {
+            attempt: 1,
+            started: std::time::Instant::now(),
+            budget,
+        }
     }
 
-    /// Sleeps before the next attempt; false once the attempts are used up.
+    /// Sleeps before the next attempt; false once the attempts or the
+    /// budget are used up.
     async fn wait(&mut self) -> bool {
-        if self.attempt >= TRANSACTION_ATTEMPTS {
+        let left = self.budget.saturating_sub(self.started.elapsed());
+        if self.attempt >= MAX_ATTEMPTS || left.is_zero() {
             return false;
         }
-        let ceiling = 10u64 << self.attempt.min(6);
+        let ceiling = 10u64 << self.attempt.min(5);
         let jitter = u64::from(uuid::Uuid::new_v4().as_fields().0) % ceiling;
-        tokio::time::sleep(Duration::from_millis(ceiling / 2 + jitter / 2)).await;
+        let pause = Duration::from_millis(ceiling / 2 + jitter / 2).min(left);
+        tokio::time::sleep(pause).await;
         self.attempt += 1;
         true
     }

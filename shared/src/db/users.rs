@@ -25,11 +25,6 @@ pub struct UserRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     pub created_at: String,
-    /// Kept by the article transactions; only ever changed with `ADD`.
-    #[serde(default)]
-    pub articles_count: i64,
-    #[serde(default)]
-    pub favorites_count: i64,
     /// Bumped by every profile update, which is conditioned on the version it
     /// read: two updates racing can't undo each other (optimistic locking).
     #[serde(default)]
@@ -42,6 +37,35 @@ impl fmt::Debug for UserRecord {
             .field("id", &self.id)
             .field("username", &self.username)
             .finish_non_exhaustive()
+    }
+}
+
+/// A user's counters, an item of their own beside the profile: kept by the
+/// transactions that change what they count, only ever with `ADD`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct UserCounts {
+    /// Articles the user wrote.
+    #[serde(default)]
+    pub articles_count: i64,
+    /// Articles the user favorited.
+    #[serde(default)]
+    pub favorites_count: i64,
+    /// Entries in the user's feed.
+    #[serde(default)]
+    pub feed_count: i64,
+}
+
+impl UserCounts {
+    pub fn articles(&self) -> u64 {
+        u64::try_from(self.articles_count).unwrap_or(0)
+    }
+
+    pub fn favorites(&self) -> u64 {
+        u64::try_from(self.favorites_count).unwrap_or(0)
+    }
+
+    pub fn feed(&self) -> u64 {
+        u64::try_from(self.feed_count).unwrap_or(0)
     }
 }
 
@@ -82,8 +106,6 @@ impl Db {
             bio: None,
             image: None,
             created_at: crate::model::now(),
-            articles_count: 0,
-            favorites_count: 0,
             version: 0,
         };
         let claim = Claim {
@@ -100,6 +122,10 @@ impl Db {
             ),
             self.put(
                 keys::email(&user.email).item(&claim)?,
+                Some(Expr::not_exists(keys::PK)),
+            ),
+            self.put(
+                keys::user_counts(&user.id).item(&UserCounts::default())?,
                 Some(Expr::not_exists(keys::PK)),
             ),
         ];
@@ -131,15 +157,30 @@ impl Db {
     }
 
     /// Whether user `id` exists: a token names a user, but only this says the
-    /// user is still there.
+    /// user is still there. The counts item is read: it exists exactly when
+    /// the profile does, and is small whatever the profile holds.
     pub async fn user_exists(&self, id: &str) -> Result<bool, ApiError> {
-        Ok(self.get("get user", &keys::user(id)).await?.is_some())
+        Ok(self
+            .get("get user", &keys::user_counts(id))
+            .await?
+            .is_some())
+    }
+
+    /// The user's counters; zeros for a user that does not exist.
+    pub async fn user_counts(&self, id: &str) -> Result<UserCounts, ApiError> {
+        self.get("get user counts", &keys::user_counts(id))
+            .await?
+            .map(from_item)
+            .transpose()
+            .map(Option::unwrap_or_default)
     }
 
     /// The transaction item that makes a write by user `id` land only while
-    /// the user exists, so no write ever acts for (or creates) a missing user.
+    /// the user exists, so no write ever acts for (or creates) a missing
+    /// user. It checks the counts item, whose size (not the profile's) the
+    /// check is billed at.
     pub(crate) fn user_must_exist(&self, id: &str) -> aws_sdk_dynamodb::types::TransactWriteItem {
-        self.condition_check(&keys::user(id), Expr::exists(keys::PK))
+        self.condition_check(&keys::user_counts(id), Expr::exists(keys::PK))
     }
 
     pub async fn find_user_by_email(&self, email: &str) -> Result<Option<UserRecord>, ApiError> {

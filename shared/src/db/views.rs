@@ -51,7 +51,7 @@ impl Db {
                     slug: a.slug,
                     title: a.title,
                     description: a.description,
-                    body: with_body.then_some(a.body),
+                    body: if with_body { a.body } else { None },
                     tag_list: a.tag_list,
                     created_at: a.created_at,
                     updated_at: a.updated_at,
@@ -61,11 +61,18 @@ impl Db {
             .collect())
     }
 
+    /// One article as `viewer` sees it, with the body it was read with.
     pub async fn article_view(
         &self,
         viewer: Option<&str>,
         article: ArticleRecord,
     ) -> Result<Article, ApiError> {
+        if article.body.is_none() {
+            return Err(ApiError::internal(format!(
+                "article {} was read without its body",
+                article.id
+            )));
+        }
         self.article_views(viewer, vec![article], true)
             .await?
             .pop()
@@ -76,7 +83,7 @@ impl Db {
     /// counts include every other caller's changes too.
     pub async fn fresh_article_view(&self, viewer: &str, id: &str) -> Result<Article, ApiError> {
         let article = self
-            .get_article(id)
+            .get_article_with_body(id)
             .await?
             .ok_or(ApiError::NotFound("article"))?;
         self.article_view(Some(viewer), article).await

@@ -11,11 +11,13 @@ mod login;
 mod profiles;
 mod proxy;
 mod race;
+mod rate_limits;
 mod register;
 mod resilience;
 mod tokens;
 mod update;
 
+pub use conduit_tests::audit;
 use conduit_tests::harness::{self, Reply, call, reply};
 pub use conduit_tests::harness::{assert_reply, assert_status, errors};
 use serde_json::{Value, json};

@@ -34,7 +34,7 @@ async fn creates_a_comment_with_an_integer_id() {
     assert_reply(
         &listed,
         200,
-        json!({ "comments": [r.body["comment"].clone()] }),
+        json!({ "comments": [r.body["comment"].clone()], "nextCursor": null }),
     );
     let r = create_comment(&app, Some(&jake), &slug, json!("Thanks")).await;
     assert_status(&r, 201);
@@ -53,7 +53,7 @@ async fn lists_newest_first_with_increasing_ids() {
     assert_reply(
         &list_comments(&app, None, &slug).await,
         200,
-        json!({ "comments": [] }),
+        json!({ "comments": [], "nextCursor": null }),
     );
     let ids = [
         comment(&app, &jake, &slug, "one").await,
@@ -74,7 +74,7 @@ async fn lists_newest_first_with_increasing_ids() {
     assert_reply(
         &list_comments(&app, None, &other).await,
         200,
-        json!({ "comments": [] }),
+        json!({ "comments": [], "nextCursor": null }),
     );
 }
 
@@ -109,7 +109,7 @@ async fn invalid_comments_are_refused() {
     assert_reply(
         &list_comments(&app, None, &slug).await,
         200,
-        json!({ "comments": [] }),
+        json!({ "comments": [], "nextCursor": null }),
     );
 }
 

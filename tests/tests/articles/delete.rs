@@ -142,7 +142,7 @@ async fn a_deleted_article_is_gone_everywhere() {
     let reborn = create_article(&app, &jake, "Doomed", &[]).await;
     assert_eq!(reborn, doomed, "the slug was released");
     let r = list_comments(&app, None, &reborn).await;
-    assert_reply(&r, 200, json!({ "comments": [] }));
+    assert_reply(&r, 200, json!({ "comments": [], "nextCursor": null }));
     let got = get_article(&app, &reborn, Some(&ann)).await;
     assert_status(&got, 200);
     assert_eq!(got.body["article"]["favorited"], false);

@@ -17,10 +17,18 @@ async fn a_new_user_has_an_empty_feed() {
     let reader = register(&app, "reader").await;
     create_article(&app, &jake, "Not followed", &[]).await;
     let r = feed(&app, Some(&reader), &[]).await;
-    assert_reply(&r, 200, json!({ "articles": [], "articlesCount": 0 }));
+    assert_reply(
+        &r,
+        200,
+        json!({ "articles": [], "articlesCount": 0, "nextCursor": null }),
+    );
     // Not even one's own articles.
     let r = feed(&app, Some(&jake), &[]).await;
-    assert_reply(&r, 200, json!({ "articles": [], "articlesCount": 0 }));
+    assert_reply(
+        &r,
+        200,
+        json!({ "articles": [], "articlesCount": 0, "nextCursor": null }),
+    );
 }
 
 #[tokio::test]
@@ -50,7 +58,11 @@ async fn following_and_unfollowing_change_the_feed_at_once() {
 
     unfollow(&app, &reader, "jake").await;
     let r = feed(&app, Some(&reader), &[]).await;
-    assert_reply(&r, 200, json!({ "articles": [], "articlesCount": 0 }));
+    assert_reply(
+        &r,
+        200,
+        json!({ "articles": [], "articlesCount": 0, "nextCursor": null }),
+    );
 }
 
 #[tokio::test]
@@ -117,6 +129,6 @@ async fn feed_pages_are_bounded() {
     assert_reply(
         &r,
         422,
-        errors(json!({ "offset": ["must be an integer from 0 to 10000"] })),
+        errors(json!({ "offset": ["must be an integer from 0 to 1000"] })),
     );
 }

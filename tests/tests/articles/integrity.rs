@@ -183,6 +183,7 @@ async fn a_token_whose_user_is_gone_is_refused_everywhere_and_writes_nothing() {
         .unwrap();
     for (pk, sk) in [
         (format!("USER#{}", user.id), "PROFILE"),
+        (format!("USER#{}", user.id), "PROFILE#COUNTS"),
         ("USERNAME#ghost".to_owned(), "USERNAME"),
         ("EMAIL#ghost@example.com".to_owned(), "EMAIL"),
     ] {
@@ -421,7 +422,7 @@ async fn writes_for_a_missing_user_fail_inside_their_transaction() {
     unauthorized(app.db.favorite(&article, ghost).await, "favorite");
     unauthorized(app.db.unfavorite(&article, ghost).await, "unfavorite");
     unauthorized(app.db.follow(ghost, &jake_id).await.map(drop), "follow");
-    unauthorized(app.db.unfollow(ghost, &jake_id).await, "unfollow");
+    unauthorized(app.db.unfollow(ghost, &jake_id).await.map(drop), "unfollow");
     unauthorized(
         app.db
             .create_comment(&article, ghost, "boo".into())

@@ -5,18 +5,22 @@
 //!
 //! Run with `make test` (or `./scripts/test.sh -p conduit-tests --test articles`).
 
+mod bounds;
 mod comments;
 mod create;
 mod delete;
 mod favorites;
 mod feed;
+mod feed_jobs;
 mod get;
 mod health;
 mod hygiene;
 mod integrity;
 mod list;
 mod race;
+mod rate_limits;
 mod retry;
+mod shards;
 mod tags;
 mod update;
 
@@ -263,8 +267,32 @@ pub async fn comment(app: &App, token: &str, slug: &str, body: &str) -> u64 {
 
 /// `GET /api/articles/{slug}/comments`.
 pub async fn list_comments(app: &App, token: Option<&str>, slug: &str) -> Reply {
-    let c = call("GET", "/api/articles/{slug}/comments").param("slug", slug);
+    list_comments_with(app, token, slug, &[]).await
+}
+
+/// `GET /api/articles/{slug}/comments?<query>`.
+pub async fn list_comments_with(
+    app: &App,
+    token: Option<&str>,
+    slug: &str,
+    query: &[(&str, &str)],
+) -> Reply {
+    let mut c = call("GET", "/api/articles/{slug}/comments").param("slug", slug);
+    for (k, v) in query {
+        c = c.query(k, v);
+    }
     reply(list_comments::handler(app, with_token(c, token).request()).await)
+}
+
+/// The `nextCursor` of a page, if it has one.
+#[track_caller]
+pub fn next_cursor(r: &Reply) -> Option<String> {
+    assert_status(r, 200);
+    match &r.body["nextCursor"] {
+        Value::Null => None,
+        Value::String(cursor) => Some(cursor.clone()),
+        other => panic!("nextCursor is a string or null, not {other}"),
+    }
 }
 
 /// The ids of a comment list reply, in order.

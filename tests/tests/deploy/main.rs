@@ -4,6 +4,7 @@
 //! stack keeps its data, bounds its logs, and builds what it deploys.
 
 mod entropy;
+mod limits;
 mod monitoring;
 mod policies;
 mod routes;

@@ -167,7 +167,7 @@ fn the_api_error_rate_latency_throttles_and_the_table_are_alarmed() {
         .collect();
     assert!(table_metrics.contains(&"ReadThrottleEvents"));
     assert!(table_metrics.contains(&"WriteThrottleEvents"));
-    let worker = serde_norway::to_string(&resources["ArticleCleanupErrorsAlarm"]).unwrap();
+    let worker = serde_norway::to_string(&resources["StreamWorkerErrorsAlarm"]).unwrap();
     assert!(worker.contains(names::RECORDS_FAILED), "{worker}");
 }
 
@@ -217,7 +217,7 @@ fn the_dashboard_shows_every_metric_the_functions_emit_in_their_namespace() {
             "the dashboard charts {metric} for every function"
         );
     }
-    for metric in [names::RECORDS_CLEANED, names::RECORDS_FAILED] {
+    for metric in [names::RECORDS_APPLIED, names::RECORDS_FAILED] {
         assert!(
             body.contains(&format!("\"{metric}\"")),
             "the dashboard charts {metric}"

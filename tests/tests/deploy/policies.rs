@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::{
 };
 use conduit_tests::harness::{self, Reply, call, reply};
 use serde_json::json;
-use shared::App;
+use shared::{App, db::limits::RateLimits};
 
 use crate::{binary, functions, root, template};
 
@@ -86,9 +86,15 @@ impl Intercept for Recorder {
     }
 }
 
-/// An app whose every DynamoDB call is seen by the returned recorder.
+/// An app whose every DynamoDB call is seen by the returned recorder, with
+/// every rate limit on (and far from reached), so their writes are seen too.
 async fn recording_app() -> (App, Recorder) {
-    let mut app = harness::app().await;
+    let mut app = harness::apps_configured(1, |c| {
+        c.rate_limits =
+            RateLimits::from_lookup(|_| Some("1000/60".to_owned())).expect("valid rules");
+    })
+    .await
+    .remove(0);
     let recorder = Recorder::default();
     let config = app
         .db
@@ -186,6 +192,16 @@ async fn each_function_is_granted_exactly_the_dynamodb_actions_it_performs() {
         reply(get_profile::handler(app, profile.request()).await),
         200,
     );
+    // An article before the follow: following adds it to the reader's feed,
+    // unfollowing takes it out, following again brings it back.
+    let first = call("POST", "/api/articles")
+        .token(&author)
+        .json(json!({"article": {"title": "Before", "description": "d", "body": "b"}}));
+    s.record(
+        "create-article",
+        reply(create_article::handler(app, first.request()).await),
+        201,
+    );
     let follow = call("POST", "/api/profiles/{username}/follow")
         .param("username", "author")
         .token(&reader);
@@ -208,6 +224,7 @@ async fn each_function_is_granted_exactly_the_dynamodb_actions_it_performs() {
         200,
     );
 
+    // Published to a follower's feed.
     let create = call("POST", "/api/articles")
         .token(&author)
         .json(json!({"article": {"title": "Policies", "description": "d", "body": "b", "tagList": ["iam", "aws"]}}));
@@ -338,6 +355,25 @@ async fn each_function_is_granted_exactly_the_dynamodb_actions_it_performs() {
         200,
     );
 
+    // A follow the request did nothing for: the stream worker's backfill
+    // writes the feed entries itself.
+    let late = s.record(
+        "register-user",
+        reply(register_user::handler(app, register("late").request()).await),
+        201,
+    );
+    let late = late.body["user"]["token"].as_str().unwrap().to_owned();
+    let late_id = app.tokens().unwrap().verify(&late).unwrap();
+    let author_id = app
+        .db
+        .find_user_by_username("author")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    app.db.follow(&late_id, &author_id).await.unwrap();
+    s.recorder.take();
+
     let delete = call("DELETE", "/api/articles/{slug}")
         .param("slug", &slug)
         .token(&author);
@@ -346,10 +382,11 @@ async fn each_function_is_granted_exactly_the_dynamodb_actions_it_performs() {
         reply(delete_article::handler(app, delete.request()).await),
         204,
     );
-    // The article had a favorite and a comment left: the stream worker removes them.
+    // The article had a favorite and a comment left: the stream worker
+    // removes them, and does every feed job the records ask for.
     harness::run_worker(app, &mut worker).await;
     s.used
-        .entry("article-cleanup")
+        .entry("stream-worker")
         .or_default()
         .extend(s.recorder.take());
 

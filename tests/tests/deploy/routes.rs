@@ -94,7 +94,7 @@ fn template_and_local_router_serve_the_same_routes_with_the_same_functions() {
 }
 
 /// Functions that serve no route: they consume the table's stream.
-const STREAM_WORKERS: &[&str] = &["article-cleanup"];
+const STREAM_WORKERS: &[&str] = &["stream-worker"];
 
 #[test]
 fn every_function_crate_is_deployed_and_every_deployed_function_exists() {
@@ -134,19 +134,39 @@ fn no_slug_can_be_a_fixed_segment_of_an_article_route() {
     }
 }
 
+/// Whether an event matches an event source mapping's filter pattern, for
+/// the subset of the pattern language the template uses: nested objects,
+/// lists of exact values, and `{"prefix": ...}`.
+fn matches(pattern: &serde_json::Value, event: &serde_json::Value) -> bool {
+    match pattern {
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .all(|(name, inner)| matches(inner, &event[name.as_str()])),
+        serde_json::Value::Array(options) => options.iter().any(|option| match option {
+            serde_json::Value::Object(rule) => match (rule.get("prefix"), event.as_str()) {
+                (Some(serde_json::Value::String(prefix)), Some(value)) => value.starts_with(prefix),
+                _ => false,
+            },
+            literal => literal == event,
+        }),
+        _ => false,
+    }
+}
+
 #[test]
-fn the_stream_worker_gets_only_article_removals_with_retries_and_a_dead_letter_queue() {
+fn the_stream_worker_gets_exactly_the_changes_it_works_on_with_retries_and_a_dead_letter_queue() {
     let template = template();
     let table = &template["Resources"]["Table"]["Properties"];
     assert_eq!(
         table["StreamSpecification"]["StreamViewType"].as_str(),
-        Some("OLD_IMAGE")
+        Some("NEW_AND_OLD_IMAGES"),
+        "a new article's image names its author and time, a deleted one's too"
     );
     assert_eq!(
         table["TimeToLiveSpecification"]["AttributeName"].as_str(),
         Some(shared::db::keys::EXPIRES_AT)
     );
-    let worker = &template["Resources"]["ArticleCleanupFunction"]["Properties"];
+    let worker = &template["Resources"]["StreamWorkerFunction"]["Properties"];
     let events = worker["Events"]
         .as_mapping()
         .expect("the worker has events");
@@ -179,15 +199,74 @@ fn the_stream_worker_gets_only_article_removals_with_retries_and_a_dead_letter_q
             .map(Vec::as_slice),
         Some(&[Value::from("ReportBatchItemFailures")][..])
     );
-    let pattern: serde_json::Value = serde_json::from_str(
-        stream["FilterCriteria"]["Filters"][0]["Pattern"]
-            .as_str()
-            .expect("a filter pattern"),
-    )
-    .unwrap();
+    let patterns: Vec<serde_json::Value> = stream["FilterCriteria"]["Filters"]
+        .as_sequence()
+        .expect("filters")
+        .iter()
+        .map(|f| serde_json::from_str(f["Pattern"].as_str().expect("a pattern")).unwrap())
+        .collect();
+    // Every kind of item, inserted, modified and removed: the mapping lets a
+    // record through exactly when the worker has work for it.
+    use shared::db::{changes::Change, keys};
+    let article = "0190b3a0-0000-7000-8000-000000000001";
+    let position = keys::Position::new("2026-01-01T00:00:00.000Z", article);
+    let samples = [
+        keys::article(article),
+        keys::article_body(article),
+        keys::comment_sequence(article),
+        keys::favorites_shard(article, 1),
+        keys::favorite(article, "u"),
+        keys::comment(article, 3),
+        keys::slug("a-slug"),
+        keys::all_articles_of(article).entry(&position),
+        keys::article_counter(0),
+        keys::articles_by_author("u").entry(&position),
+        keys::articles_by_tag("t").entry(&position),
+        keys::tag_counter("t"),
+        keys::articles_favorited_by("u").entry(&position),
+        keys::feed("u").entry(&position),
+        keys::user("u"),
+        keys::user_counts("u"),
+        keys::username("u"),
+        keys::email("u@example.com"),
+        keys::follow("u", "v"),
+        keys::follower("v", "u"),
+        keys::request("u", "ARTICLE", "f"),
+        keys::rate_window("login-ip", "x", 60),
+    ];
+    let image = serde_json::json!({
+        "id": {"S": article}, "author_id": {"S": "u"}, "created_at": {"S": "2026-01-01T00:00:00.000Z"},
+    });
+    let mut delivered = 0;
+    for key in &samples {
+        for event_name in ["INSERT", "MODIFY", "REMOVE"] {
+            let keys_json = serde_json::json!({"pk": {"S": key.pk}, "sk": {"S": key.sk}});
+            let event =
+                serde_json::json!({"eventName": event_name, "dynamodb": {"Keys": keys_json}});
+            let passes = patterns.iter().any(|p| matches(p, &event));
+            let as_item = |v: &serde_json::Value| -> serde_dynamo::Item {
+                serde_json::from_value(v.clone()).unwrap()
+            };
+            let mut full = image.clone();
+            full["pk"] = keys_json["pk"].clone();
+            full["sk"] = keys_json["sk"].clone();
+            let work = Change::of(
+                event_name,
+                as_item(&keys_json),
+                as_item(&full),
+                as_item(&full),
+            );
+            assert_eq!(
+                passes,
+                work.is_some(),
+                "{event_name} of {key:?}: the filter and the worker disagree"
+            );
+            delivered += usize::from(passes);
+        }
+    }
     assert_eq!(
-        pattern,
-        serde_json::json!({"eventName": ["REMOVE"], "dynamodb": {"Keys": {"sk": {"S": [shared::db::keys::ARTICLE_SK]}}}})
+        delivered, 4,
+        "article heads and follows, inserted and removed"
     );
     let destination = &stream["DestinationConfig"]["OnFailure"];
     assert_eq!(destination["Type"].as_str(), Some("SQS"));

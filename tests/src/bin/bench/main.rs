@@ -13,6 +13,7 @@
 //! with `DYNAMODB_ENDPOINT` pointing at DynamoDB Local.
 
 mod cpu;
+mod extremes;
 mod proxy;
 mod report;
 mod scenarios;
@@ -96,7 +97,7 @@ async fn main() -> Result<(), Error> {
             name != "floor"
                 && name != "bench"
                 // The stream worker takes no HTTP request; its cost is its table writes.
-                && name != "article-cleanup"
+                && name != "stream-worker"
                 && lambda_dir.join(name).join("bootstrap").is_file()
         })
         .collect();
@@ -235,12 +236,22 @@ async fn main() -> Result<(), Error> {
         figures.write_units_large = writes;
     }
 
+    eprintln!("measuring the extremes");
+    let sizes = if quick {
+        &extremes::QUICK
+    } else {
+        &extremes::FULL
+    };
+    let extremes =
+        extremes::run(&app, &lambda_dir, &env, &proxy, sizes, &fixture.author_id).await?;
+
     eprintln!("timing the SDK configuration at cold start");
     let sdk = sdk_init::compare(&env, if quick { 5 } else { 30 })?;
 
     report::write(&out_dir, &floor, &results, plan.small, plan.large, quick)?;
     report::write_sdk_init(&out_dir, &sdk)?;
     report::write_entropy(&out_dir, &entropy, &share_note, jitter_dir.is_some())?;
+    extremes::write(&out_dir, &extremes)?;
     Ok(())
 }
 
@@ -304,6 +315,16 @@ impl Process {
         fixture: &mut Fixture,
     ) -> Result<runtime::Outcome, Error> {
         let (event, status) = scenarios::next(function, fixture).ok_or("a request pool ran dry")?;
+        self.invoke_event(function, event, status).await
+    }
+
+    /// One invocation with `event`, which must answer `status`.
+    async fn invoke_event(
+        &self,
+        function: &str,
+        event: serde_json::Value,
+        status: u16,
+    ) -> Result<runtime::Outcome, Error> {
         let outcome = self.api.invoke(event.to_string(), TIMEOUT).await?;
         let answer: serde_json::Value = serde_json::from_str(&outcome.response)?;
         if answer["statusCode"].as_u64() != Some(u64::from(status)) {

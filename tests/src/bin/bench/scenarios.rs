@@ -9,7 +9,11 @@ use futures::{StreamExt, TryStreamExt, stream};
 use serde_json::{Value, json};
 use shared::{
     ApiError, App, auth,
-    db::{articles::NewArticle, users::NewUser},
+    db::{
+        articles::NewArticle,
+        feed::{Budget, Job},
+        users::NewUser,
+    },
 };
 
 pub const PASSWORD: &str = "password123";
@@ -25,6 +29,8 @@ pub struct Fixture {
     discussion: String,
     doomed_articles: VecDeque<String>,
     doomed_comments: VecDeque<u64>,
+    /// Users who have not favorited the target yet: each favorite is a new one.
+    fans: VecDeque<String>,
     counter: usize,
 }
 
@@ -47,9 +53,17 @@ pub async fn seed(app: &App, articles: usize, pool: usize) -> Result<Fixture, Ap
     let (author_id, author_token) = user(app, "author", &hash).await?;
     let (reader_id, reader_token) = user(app, "reader", &hash).await?;
     let (other_id, _) = user(app, "other", &hash).await?;
-    app.db.follow(&reader_id, &author_id).await?;
-    app.db.follow(&reader_id, &other_id).await?;
     grow(app, &author_id, articles).await?;
+    // The reader's feed holds the author's articles, as the stream worker
+    // leaves it after a follow.
+    for followee in [&author_id, &other_id] {
+        app.db.follow(&reader_id, followee).await?;
+        let job = Job::Backfill {
+            reader: reader_id.clone(),
+            author: followee.clone(),
+        };
+        app.db.run(&job, Budget::First(usize::MAX)).await?;
+    }
     let target = article(app, &author_id, "Target").await?;
     let discussion = article(app, &author_id, "Discussion").await?;
     let discussion_record = app.db.article_by_slug(&discussion).await?;
@@ -71,7 +85,20 @@ pub async fn seed(app: &App, articles: usize, pool: usize) -> Result<Fixture, Ap
             .await?;
         doomed_comments.push_back(comment.id);
     }
+    let fans = stream::iter(0..pool)
+        .map(|i| {
+            let hash = hash.clone();
+            async move {
+                user(app, &format!("fan{i}"), &hash)
+                    .await
+                    .map(|(_, token)| token)
+            }
+        })
+        .buffered(16)
+        .try_collect()
+        .await?;
     Ok(Fixture {
+        fans,
         author_id,
         author: "author".to_owned(),
         author_token,
@@ -193,7 +220,7 @@ pub fn next(function: &str, fx: &mut Fixture) -> Option<(Value, u16)> {
         "favorite-article" => (
             call("POST", "/api/articles/{slug}/favorite")
                 .param("slug", &fx.target)
-                .token(&fx.reader_token),
+                .token(&fx.fans.pop_front()?),
             200,
         ),
         "unfavorite-article" => (

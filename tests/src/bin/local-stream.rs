@@ -1,8 +1,8 @@
 //! `make dev`'s stream worker: follows the local table's stream and runs the
-//! real worker handler (`functions/article-cleanup`) on its records, as
+//! real worker handler (`functions/stream-worker`) on its records, as
 //! Lambda's event source mapping does for the deployed table.
 //!
-//! Usage: `stream-worker` with `DYNAMODB_ENDPOINT`, `TABLE_NAME` and `AWS_REGION` set.
+//! Usage: `local-stream` with `DYNAMODB_ENDPOINT`, `TABLE_NAME` and `AWS_REGION` set.
 
 use std::time::Duration;
 

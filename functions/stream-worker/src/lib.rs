@@ -1,7 +1,9 @@
-//! The table's stream worker. Deleting an article removes, in one transaction,
-//! everything a reader can reach; its favorites and comments, which may be
-//! too many for any transaction, are removed here from the deletion's stream
-//! record (the event source mapping delivers only `REMOVE`s of article items).
+//! The table's stream worker: what a write leaves that can be too large for
+//! one request (see `shared::db::changes`). A new article reaches its
+//! author's followers' feeds; a deleted one leaves them, and its favorites
+//! and comments are removed; a follow or unfollow adds or takes out the
+//! followee's articles in the follower's feed. The event source mapping
+//! delivers only inserts and removals of article heads and follows.
 //!
 //! Records are handled in order. A record whose cleanup fails, or does not
 //! finish before the invocation's deadline, is reported as the batch's first
@@ -17,7 +19,7 @@ use aws_lambda_events::{
 };
 use lambda_runtime::{Error, LambdaEvent};
 use shared::{
-    db::{Db, cleanup::DeletedArticle},
+    db::{Db, changes::Change},
     telemetry::names,
 };
 
@@ -31,8 +33,8 @@ pub async fn handler(db: &Db, event: LambdaEvent<Event>) -> Result<DynamoDbEvent
     Ok(process(db, event.payload.records, deadline).await)
 }
 
-/// Cleans up after every deleted article in `records`, in order, stopping at
-/// the first that does not finish.
+/// Does the work of every change in `records`, in order, stopping at the
+/// first that does not finish.
 pub async fn process(
     db: &Db,
     records: Vec<EventRecord>,
@@ -40,29 +42,31 @@ pub async fn process(
 ) -> DynamoDbEventResponse {
     let mut response = DynamoDbEventResponse::default();
     for record in records {
-        if record.event_name != "REMOVE" {
-            continue;
-        }
-        let Some(article) = DeletedArticle::from_image(record.change.old_image) else {
+        let change = record.change;
+        let Some(work) = Change::of(
+            &record.event_name,
+            change.keys,
+            change.new_image,
+            change.old_image,
+        ) else {
             continue;
         };
-        let outcome = db.clean_up_article(&article, deadline).await;
-        match &outcome {
+        match db.apply(&work, deadline).await {
             Ok(done) if done.finished => {
-                metrics::counter!(names::RECORDS_CLEANED).increment(1);
-                tracing::info!(article = %article.id, favorites = done.favorites, comments = done.comments, "cleaned up deleted article");
+                metrics::counter!(names::RECORDS_APPLIED).increment(1);
+                tracing::info!(change = ?work, feed_entries = done.feed_entries, favorites = done.favorites, comments = done.comments, "change applied");
                 continue;
             }
             Ok(done) => {
-                tracing::warn!(article = %article.id, favorites = done.favorites, comments = done.comments, "deadline reached; the record will be delivered again");
+                tracing::warn!(change = ?work, feed_entries = done.feed_entries, favorites = done.favorites, comments = done.comments, "deadline reached; the record will be delivered again");
             }
             Err(err) => {
-                tracing::error!(article = %article.id, error = %err, "cleanup failed; the record will be delivered again");
+                tracing::error!(change = ?work, error = %err, "change failed; the record will be delivered again");
             }
         }
         metrics::counter!(names::RECORDS_FAILED).increment(1);
         let mut failure = DynamoDbBatchItemFailure::default();
-        failure.item_identifier = record.change.sequence_number;
+        failure.item_identifier = change.sequence_number;
         response.batch_item_failures.push(failure);
         break;
     }

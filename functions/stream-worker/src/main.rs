@@ -4,5 +4,5 @@ use lambda_runtime::Error;
 async fn main() -> Result<(), Error> {
     let metrics = shared::telemetry::init()?;
     let app = shared::App::from_env_without_tokens().await?;
-    shared::telemetry::run_events(metrics, |event| article_cleanup::handler(&app.db, event)).await
+    shared::telemetry::run_events(metrics, |event| stream_worker::handler(&app.db, event)).await
 }

@@ -1,0 +1,193 @@
+//! The feed's writes: a request does the first page of what it causes at
+//! once, the stream worker the rest, and together they leave every feed
+//! holding exactly the articles of the authors its reader follows, with an
+//! exact count, however the writes interleave.
+
+use std::sync::Arc;
+
+use conduit_tests::harness;
+use serde_json::json;
+use shared::db::feed::AT_ONCE;
+
+use crate::*;
+
+/// How many of `readers` see `slug` at the top of their feed.
+async fn readers_seeing(app: &App, readers: &[String], slug: &str) -> usize {
+    let mut seeing = 0;
+    for reader in readers {
+        let r = feed(app, Some(reader), &[("limit", "1")]).await;
+        if slugs(&r).first().map(String::as_str) == Some(slug) {
+            seeing += 1;
+        }
+    }
+    seeing
+}
+
+#[tokio::test]
+async fn a_post_reaches_a_page_of_followers_at_once_and_the_rest_through_the_worker() {
+    let app = app().await;
+    let mut worker = harness::worker(&app).await;
+    let jake = register(&app, "jake").await;
+    let mut readers = Vec::new();
+    for i in 0..AT_ONCE + 15 {
+        let reader = register(&app, &format!("reader{i}")).await;
+        follow(&app, &reader, "jake").await;
+        readers.push(reader);
+    }
+    harness::run_worker(&app, &mut worker).await;
+    let slug = create_article(&app, &jake, "News", &[]).await;
+    assert_eq!(
+        readers_seeing(&app, &readers, &slug).await,
+        AT_ONCE,
+        "the request itself reaches a page of followers"
+    );
+    harness::run_worker(&app, &mut worker).await;
+    assert_eq!(readers_seeing(&app, &readers, &slug).await, readers.len());
+    for reader in &readers {
+        assert_list(&feed(&app, Some(reader), &[]).await, &[&slug], 1);
+    }
+    audit::assert_consistent(&app).await;
+
+    // Deleting it takes it out of every feed the same way.
+    assert_status(&delete_article(&app, Some(&jake), &slug).await, 204);
+    for reader in &readers {
+        // Gone from every page at once, whatever the worker has done.
+        let r = feed(&app, Some(reader), &[]).await;
+        assert!(slugs(&r).is_empty(), "{}", r.body);
+    }
+    harness::run_worker(&app, &mut worker).await;
+    for reader in &readers {
+        assert_list(&feed(&app, Some(reader), &[]).await, &[], 0);
+    }
+    audit::assert_consistent(&app).await;
+}
+
+#[tokio::test]
+async fn following_a_prolific_author_fills_the_first_page_at_once_and_the_rest_after() {
+    let app = app().await;
+    let mut worker = harness::worker(&app).await;
+    let jake = register(&app, "jake").await;
+    let reader = register(&app, "reader").await;
+    let mut published = Vec::new();
+    for i in 0..AT_ONCE + 10 {
+        published.push(create_article(&app, &jake, &format!("Post {i}"), &[]).await);
+    }
+    published.reverse();
+    harness::run_worker(&app, &mut worker).await;
+
+    follow(&app, &reader, "jake").await;
+    let first: Vec<&str> = published[..20].iter().map(String::as_str).collect();
+    let r = feed(&app, Some(&reader), &[]).await;
+    assert_list(&r, &first, AT_ONCE as u64);
+    harness::run_worker(&app, &mut worker).await;
+    let all: Vec<&str> = published.iter().map(String::as_str).collect();
+    assert_list(
+        &feed(&app, Some(&reader), &[("limit", "100")]).await,
+        &all,
+        all.len() as u64,
+    );
+    audit::assert_consistent(&app).await;
+
+    // Unfollowing hides the author at once and empties the feed after.
+    unfollow(&app, &reader, "jake").await;
+    let r = feed(&app, Some(&reader), &[("limit", "100")]).await;
+    assert!(slugs(&r).is_empty(), "{}", r.body);
+    harness::run_worker(&app, &mut worker).await;
+    assert_list(&feed(&app, Some(&reader), &[]).await, &[], 0);
+    audit::assert_consistent(&app).await;
+
+    // Following again brings everything back.
+    follow(&app, &reader, "jake").await;
+    harness::run_worker(&app, &mut worker).await;
+    assert_eq!(
+        count(&feed(&app, Some(&reader), &[]).await),
+        all.len() as u64
+    );
+    audit::assert_consistent(&app).await;
+}
+
+#[tokio::test]
+async fn a_feed_job_run_twice_changes_nothing_more() {
+    let app = app().await;
+    let jake = register(&app, "jake").await;
+    let reader = register(&app, "reader").await;
+    follow(&app, &reader, "jake").await;
+    create_article(&app, &jake, "Once", &[]).await;
+    let mut worker = harness::worker(&app).await;
+    harness::run_worker(&app, &mut worker).await;
+    // A second delivery of every record, from a fresh reader of the stream.
+    let mut again = harness::worker(&app).await;
+    harness::run_worker(&app, &mut again).await;
+    assert_eq!(count(&feed(&app, Some(&reader), &[]).await), 1);
+    audit::assert_consistent(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn follows_unfollows_posts_and_deletions_racing_leave_every_feed_exact() {
+    let apps: Vec<Arc<App>> = harness::apps(3).await.into_iter().map(Arc::new).collect();
+    let mut worker = harness::worker(&apps[0]).await;
+    let authors = ["jake", "ann", "eve"];
+    let mut author_tokens = Vec::new();
+    for name in authors {
+        author_tokens.push(register(&apps[0], name).await);
+    }
+    let mut readers = Vec::new();
+    for i in 0..6 {
+        readers.push(register(&apps[0], &format!("reader{i}")).await);
+    }
+    for round in 0..6 {
+        let mut tasks = Vec::new();
+        for (i, reader) in readers.iter().enumerate() {
+            let app = Arc::clone(&apps[i % apps.len()]);
+            let (reader, author) = (reader.clone(), authors[(i + round) % authors.len()]);
+            let follows = (i + round) % 2 == 0;
+            tasks.push(tokio::spawn(async move {
+                let c = call(
+                    if follows { "POST" } else { "DELETE" },
+                    "/api/profiles/{username}/follow",
+                )
+                .param("username", author)
+                .token(&reader);
+                let r = if follows {
+                    reply(follow_user::handler(&app, c.request()).await)
+                } else {
+                    reply(unfollow_user::handler(&app, c.request()).await)
+                };
+                assert_status(&r, 200);
+                None
+            }));
+        }
+        for (i, token) in author_tokens.iter().enumerate() {
+            let app = Arc::clone(&apps[(i + 1) % apps.len()]);
+            let token = token.clone();
+            tasks.push(tokio::spawn(async move {
+                let body = json!({"article": {
+                    "title": format!("Round {round} by {i}"),
+                    "description": "d",
+                    "body": "b",
+                }});
+                let r = create_article_body(&app, Some(&token), body).await;
+                assert_status(&r, 201);
+                Some((token, slug_of(&r)))
+            }));
+        }
+        let made: Vec<(String, String)> = futures::future::join_all(tasks)
+            .await
+            .into_iter()
+            .filter_map(|t| t.expect("task ran"))
+            .collect();
+        // Every other round, one article goes while the feeds are still
+        // being written.
+        if round % 2 == 1
+            && let Some((token, slug)) = made.first()
+        {
+            assert_status(&delete_article(&apps[2], Some(token), slug).await, 204);
+        }
+    }
+    harness::run_worker(&apps[0], &mut worker).await;
+    audit::assert_consistent(&apps[0]).await;
+    for reader in &readers {
+        let r = feed(&apps[0], Some(reader), &[("limit", "100")]).await;
+        assert_eq!(slugs(&r).len() as u64, count(&r), "{}", r.body);
+    }
+}
