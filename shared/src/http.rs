@@ -143,16 +143,7 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
 /// `cursor` (422 when out of bounds, combined, or not a cursor this API issued).
 pub fn article_page(req: &Request) -> Result<crate::db::Page, ApiError> {
     let (limit, offset, cursor) = page_params(req);
-    let mut errors = crate::FieldErrors::new();
-    let Some(asked) = crate::validate::page(
-        limit.as_deref(),
-        offset.as_deref(),
-        cursor.as_deref(),
-        crate::validate::ARTICLE_PAGES,
-        &mut errors,
-    ) else {
-        return Err(ApiError::Validation(errors));
-    };
+    let asked = page_request(&limit, &offset, &cursor, crate::validate::ARTICLE_PAGES)?;
     let start = match asked.cursor {
         None => crate::db::Start::Offset(asked.offset),
         Some(cursor) => crate::db::Start::After(
@@ -169,21 +160,14 @@ pub fn article_page(req: &Request) -> Result<crate::db::Page, ApiError> {
 /// The page of a comment list a request asks for: `limit` and `cursor`.
 pub fn comment_page(req: &Request) -> Result<crate::db::comments::CommentPage, ApiError> {
     let (limit, offset, cursor) = page_params(req);
-    let mut errors = crate::FieldErrors::new();
-    let Some(asked) = crate::validate::page(
-        limit.as_deref(),
-        offset.as_deref(),
-        cursor.as_deref(),
-        crate::validate::COMMENT_PAGES,
-        &mut errors,
-    ) else {
-        if errors.get("offset").is_some() {
+    let asked = match page_request(&limit, &offset, &cursor, crate::validate::COMMENT_PAGES) {
+        Err(ApiError::Validation(errors)) if errors.get("offset").is_some() => {
             return Err(ApiError::field(
                 "offset",
                 "is not supported for comments, use cursor",
             ));
         }
-        return Err(ApiError::Validation(errors));
+        asked => asked?,
     };
     let before = asked
         .cursor
@@ -198,12 +182,32 @@ pub fn comment_page(req: &Request) -> Result<crate::db::comments::CommentPage, A
     })
 }
 
-fn page_params(req: &Request) -> (Option<String>, Option<String>, Option<String>) {
+type PageParams = (Option<String>, Option<String>, Option<String>);
+
+fn page_params(req: &Request) -> PageParams {
     (
         query_param(req, "limit"),
         query_param(req, "offset"),
         query_param(req, "cursor"),
     )
+}
+
+/// The page parameters checked against `bounds` (422 otherwise).
+fn page_request<'a>(
+    limit: &Option<String>,
+    offset: &Option<String>,
+    cursor: &'a Option<String>,
+    bounds: (usize, usize, usize),
+) -> Result<crate::validate::PageRequest<'a>, ApiError> {
+    let mut errors = crate::FieldErrors::new();
+    crate::validate::page(
+        limit.as_deref(),
+        offset.as_deref(),
+        cursor.as_deref(),
+        bounds,
+        &mut errors,
+    )
+    .ok_or(ApiError::Validation(errors))
 }
 
 /// The token of `Authorization: Token <jwt>` (the RealWorld scheme) or

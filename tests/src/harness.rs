@@ -50,28 +50,20 @@ pub async fn app() -> App {
 /// `n` apps on one new table, their configuration changed by `adjust`
 /// (rate limits, say).
 pub async fn apps_configured(n: usize, adjust: impl Fn(&mut Config)) -> Vec<App> {
-    let table = format!("test-{}", uuid::Uuid::new_v4().simple());
-    let mut config = config(&endpoint(), &table);
-    adjust(&mut config);
-    let mut apps = Vec::with_capacity(n);
-    for _ in 0..n {
-        apps.push(App::new(&config).await.expect("app builds"));
-    }
-    let creator = App::new(&config).await.expect("app builds");
-    TableDefinition::from_template(&template_path())
-        .expect("template.yaml defines the table")
-        .create(creator.db.client(), &table)
-        .await
-        .expect("table is created in DynamoDB Local");
-    apps
+    apps_with(&vec![endpoint(); n], adjust).await
 }
 
 /// Apps on one new table with one signing key, the i-th reaching DynamoDB at
 /// `endpoints[i]` (DynamoDB Local, or a proxy in front of it), each with its
 /// own SDK client and so its own connections: separate Lambda instances.
 pub async fn apps_on(endpoints: &[String]) -> Vec<App> {
+    apps_with(endpoints, |_| {}).await
+}
+
+async fn apps_with(endpoints: &[String], adjust: impl Fn(&mut Config)) -> Vec<App> {
     let table = format!("test-{}", uuid::Uuid::new_v4().simple());
-    let base = config(&endpoint(), &table);
+    let mut base = config(&endpoint(), &table);
+    adjust(&mut base);
     let mut apps = Vec::with_capacity(endpoints.len());
     for endpoint in endpoints {
         let mut config = base.clone();
@@ -315,6 +307,24 @@ pub fn assert_reply(reply: &Reply, status: u16, body: Value) {
         "expected {status} {body}, got {} {}",
         reply.status,
         reply.body
+    );
+}
+
+/// Asserts a reply is a rate limit's 429: `Retry-After` in seconds, and the
+/// RealWorld error saying the same.
+#[track_caller]
+pub fn assert_rate_limited(reply: &Reply) {
+    assert_eq!(reply.status, 429, "{}", reply.body);
+    let retry: u64 = reply.headers["retry-after"]
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After is a number of seconds");
+    assert!((1..=99_999).contains(&retry), "{retry}");
+    assert_reply(
+        reply,
+        429,
+        errors(json!({ "request": [format!("limit reached, retry in {retry} seconds")] })),
     );
 }
 

@@ -194,27 +194,18 @@ impl Db {
         change: Change,
     ) -> Result<Progress, ApiError> {
         let (pk, prefix) = keys::followers_of(&article.author_id);
-        let mut pages = Pager::new(pk, prefix);
-        let mut progress = Progress::default();
-        let mut seen = 0;
-        while let Some(n) = budget.allows(seen) {
-            let keys = pages.next(self, "list followers", n).await?;
-            seen += keys.len();
-            let readers: Vec<String> = keys
-                .iter()
-                .filter_map(|key| keys::follower_of(&key.sk).map(str::to_owned))
-                .collect();
-            let pairs: Vec<(String, Published)> = readers
-                .into_iter()
-                .map(|reader| (reader, article.clone()))
-                .collect();
-            progress.changed += self.apply_to_entries(&pairs, change).await?;
-            if pages.done {
-                progress.finished = true;
-                break;
-            }
-        }
-        Ok(progress)
+        let pair = |key: &Key| {
+            let reader = keys::follower_of(&key.sk)?;
+            Some((reader.to_owned(), article.clone()))
+        };
+        self.job(
+            Pager::new(pk, prefix),
+            "list followers",
+            budget,
+            change,
+            pair,
+        )
+        .await
     }
 
     /// One reader, every article of one author.
@@ -226,24 +217,36 @@ impl Db {
         change: Change,
     ) -> Result<Progress, ApiError> {
         let list = keys::articles_by_author(author);
-        let mut pages = Pager::new(list.pk.clone(), list.prefix);
+        let pair = |key: &Key| {
+            let position = list.position_of(&key.sk)?;
+            let article = Published {
+                id: position.article_id().to_owned(),
+                author_id: author.to_owned(),
+                created_at: position.created_at().to_owned(),
+            };
+            Some((reader.to_owned(), article))
+        };
+        let pages = Pager::new(list.pk.clone(), list.prefix);
+        self.job(pages, "list articles of author", budget, change, pair)
+            .await
+    }
+
+    /// Reads `pages` within `budget` and applies `change` to the entry each
+    /// item read names (through `pair`).
+    async fn job(
+        &self,
+        mut pages: Pager,
+        operation: &'static str,
+        budget: Budget,
+        change: Change,
+        pair: impl Fn(&Key) -> Option<(String, Published)>,
+    ) -> Result<Progress, ApiError> {
         let mut progress = Progress::default();
         let mut seen = 0;
         while let Some(n) = budget.allows(seen) {
-            let keys = pages.next(self, "list articles of author", n).await?;
+            let keys = pages.next(self, operation, n).await?;
             seen += keys.len();
-            let pairs: Vec<(String, Published)> = keys
-                .iter()
-                .filter_map(|key| list.position_of(&key.sk))
-                .map(|position| {
-                    let article = Published {
-                        id: position.article_id().to_owned(),
-                        author_id: author.to_owned(),
-                        created_at: position.created_at().to_owned(),
-                    };
-                    (reader.to_owned(), article)
-                })
-                .collect();
+            let pairs: Vec<(String, Published)> = keys.iter().filter_map(&pair).collect();
             progress.changed += self.apply_to_entries(&pairs, change).await?;
             if pages.done {
                 progress.finished = true;

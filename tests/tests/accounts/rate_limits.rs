@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use conduit_tests::harness::{self, call, reply};
+use conduit_tests::harness::{self, assert_rate_limited, call, reply};
 use serde_json::json;
 use shared::{App, db::limits::Rule};
 
@@ -33,19 +33,6 @@ async fn register_from(app: &App, ip: &str, username: &str) -> Reply {
     reply(register_user::handler(app, c.request()).await)
 }
 
-#[track_caller]
-fn assert_limited(r: &Reply) {
-    assert_eq!(r.status, 429, "{}", r.body);
-    let retry = r.headers["retry-after"].to_str().unwrap().to_owned();
-    let seconds: u64 = retry.parse().expect("Retry-After is seconds");
-    assert!(seconds >= 1);
-    assert_reply(
-        r,
-        429,
-        errors(json!({ "request": [format!("limit reached, retry in {retry} seconds")] })),
-    );
-}
-
 #[tokio::test]
 async fn login_attempts_for_one_email_are_limited_whatever_the_address() {
     let app = harness::apps_configured(1, |c| {
@@ -69,8 +56,8 @@ async fn login_attempts_for_one_email_are_limited_whatever_the_address() {
     }
     // The fourth is refused before any hashing, even with the right password,
     // and whatever the case of the email.
-    assert_limited(&login_from(&app, "203.0.113.9", &email_of("jake"), PASSWORD).await);
-    assert_limited(&login_from(&app, "203.0.113.9", &email_of("JAKE"), PASSWORD).await);
+    assert_rate_limited(&login_from(&app, "203.0.113.9", &email_of("jake"), PASSWORD).await);
+    assert_rate_limited(&login_from(&app, "203.0.113.9", &email_of("JAKE"), PASSWORD).await);
     // Other accounts are not affected.
     assert_status(
         &login_from(&app, "198.51.100.0", &email_of("ann"), PASSWORD).await,
@@ -90,7 +77,7 @@ async fn login_attempts_from_one_address_are_limited_whatever_the_email() {
         let r = login_from(&app, "192.0.2.7", &email_of(name), "whatever1").await;
         assert_status(&r, 401);
     }
-    assert_limited(&login_from(&app, "192.0.2.7", &email_of("jake"), PASSWORD).await);
+    assert_rate_limited(&login_from(&app, "192.0.2.7", &email_of("jake"), PASSWORD).await);
     assert_status(
         &login_from(&app, "192.0.2.8", &email_of("jake"), PASSWORD).await,
         200,
@@ -107,7 +94,7 @@ async fn registrations_from_one_address_are_limited() {
     for name in ["one", "two"] {
         assert_status(&register_from(&app, "192.0.2.1", name).await, 201);
     }
-    assert_limited(&register_from(&app, "192.0.2.1", "three").await);
+    assert_rate_limited(&register_from(&app, "192.0.2.1", "three").await);
     assert_status(&register_from(&app, "192.0.2.2", "three").await, 201);
     // The refused registration wrote nothing: its name is still free elsewhere.
     assert_status(&register_from(&app, "192.0.2.3", "four").await, 201);

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use conduit_tests::harness;
+use conduit_tests::harness::{self, assert_rate_limited};
 use serde_json::json;
 use shared::db::limits::Rule;
 
@@ -12,21 +12,6 @@ use crate::*;
 
 fn rule(name: &'static str, text: &str) -> Option<Rule> {
     Rule::parse(name, text).expect("a valid rule")
-}
-
-#[track_caller]
-fn assert_limited(r: &Reply) {
-    assert_eq!(r.status, 429, "{}", r.body);
-    let retry: u64 = r.headers["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .expect("Retry-After is a number of seconds");
-    assert!((1..=3600).contains(&retry), "{retry}");
-    assert_eq!(
-        r.body,
-        errors(json!({ "request": [format!("limit reached, retry in {retry} seconds")] }))
-    );
 }
 
 #[tokio::test]
@@ -41,7 +26,7 @@ async fn a_user_past_the_article_limit_gets_a_429_and_writes_nothing() {
     create_article(&app, &jake, "One", &[]).await;
     create_article(&app, &jake, "Two", &[]).await;
     let r = create_article_body(&app, Some(&jake), draft("Three", &["t"])).await;
-    assert_limited(&r);
+    assert_rate_limited(&r);
     // Nothing of it was written; another user still may.
     create_article(&app, &ann, "Ann's", &[]).await;
     assert_eq!(count(&list(&app, None, &[("author", "jake")]).await), 2);
@@ -62,7 +47,7 @@ async fn a_user_past_the_comment_limit_gets_a_429() {
     for i in 0..3 {
         comment(&app, &ann, &slug, &format!("comment {i}")).await;
     }
-    assert_limited(&create_comment(&app, Some(&ann), &slug, json!("one more")).await);
+    assert_rate_limited(&create_comment(&app, Some(&ann), &slug, json!("one more")).await);
     comment(&app, &jake, &slug, "the author may still answer").await;
     assert_eq!(
         comment_ids(&list_comments(&app, None, &slug).await).len(),

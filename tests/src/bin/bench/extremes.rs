@@ -62,6 +62,55 @@ pub struct Case {
     pub baseline: Option<String>,
 }
 
+/// Where the extremes are measured, and what has been measured so far.
+struct Runner<'a> {
+    lambda_dir: &'a Path,
+    env: &'a [(String, String)],
+    proxy: &'a Proxy,
+    cases: Vec<Case>,
+}
+
+impl Runner<'_> {
+    /// Measures `calls` of `function` (see [`measure`]) as `case`, a
+    /// variant of the case `ordinary` if given.
+    async fn case(
+        &mut self,
+        function: &'static str,
+        case: &str,
+        calls: Vec<Call>,
+        status: u16,
+        ordinary: Option<&str>,
+    ) -> Result<(), Error> {
+        let mut measured = measure(
+            self.lambda_dir,
+            self.env,
+            self.proxy,
+            function,
+            case,
+            calls,
+            status,
+        )
+        .await?;
+        measured.baseline = ordinary.map(str::to_owned);
+        self.cases.push(measured);
+        Ok(())
+    }
+}
+
+/// Runs `work` for each of `items`, sixteen at a time.
+async fn each<T, F, Fut>(items: impl IntoIterator<Item = T>, work: F) -> Result<(), ApiError>
+where
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = Result<(), ApiError>>,
+{
+    stream::iter(items)
+        .map(work)
+        .buffer_unordered(16)
+        .try_collect::<Vec<()>>()
+        .await
+        .map(drop)
+}
+
 /// Seeds what the extremes need on `app`'s table, then measures each.
 pub async fn run(
     app: &App,
@@ -71,70 +120,64 @@ pub async fn run(
     sizes: &Sizes,
     prolific_author: &str,
 ) -> Result<Vec<Case>, Error> {
+    let mut runner = Runner {
+        lambda_dir,
+        env,
+        proxy,
+        cases: Vec::new(),
+    };
     let hash = auth::hash_password("extreme password".to_owned()).await?;
     let biggest = *sizes.follows.iter().max().unwrap_or(&1);
-    let count = biggest.max(sizes.followers);
+    let count = biggest.max(sizes.followers) + 1;
     eprintln!("extremes: seeding {count} users");
     let users = seed_users(app, "x", count, &hash).await?;
     let token = |i: usize| app.tokens().and_then(|t| t.issue(&users[i]));
-    let mut cases = Vec::new();
+    let runs = 0..=sizes.runs;
 
-    // A favorite: of a short article, and of one at the body limit.
+    // A favorite: of a short article, and of one at the body limit. Each
+    // run is a new fan's, so each writes.
     let author = &users[0];
     let short = article(app, author, "Short read", "A few words.".to_owned()).await?;
     let long = article(app, author, "Long read", "𝄞".repeat(ARTICLE_BODY_MAX)).await?;
-    let mut fan = 1;
-    for (case, slug) in [
-        ("favorite, 12-byte body", &short),
-        ("favorite, 200 KB body", &long),
+    let short_favorite = "favorite, 12-byte body";
+    let long_fans = sizes.runs + 2;
+    for (case, slug, fans) in [
+        (short_favorite, &short, 1),
+        ("favorite, 200 KB body", &long, long_fans),
     ] {
-        let mut events = Vec::new();
-        for _ in 0..=sizes.runs {
-            let c = call("POST", "/api/articles/{slug}/favorite")
-                .param("slug", slug)
-                .token(&token(fan)?);
-            events.push(c);
-            fan += 1;
-        }
-        cases.push(
-            measure(
-                lambda_dir,
-                env,
-                proxy,
-                "favorite-article",
-                case,
-                events,
-                200,
-            )
-            .await?,
-        );
+        let calls = runs
+            .clone()
+            .map(|i| {
+                let fan = token(fans + i)?;
+                Ok(call("POST", "/api/articles/{slug}/favorite")
+                    .param("slug", slug)
+                    .token(&fan))
+            })
+            .collect::<Result<_, ApiError>>()?;
+        let ordinary = (case != short_favorite).then_some(short_favorite);
+        runner
+            .case("favorite-article", case, calls, 200, ordinary)
+            .await?;
     }
-    baseline(
-        &mut cases,
-        "favorite, 200 KB body",
-        "favorite, 12-byte body",
-    );
 
     // A comment page: the first, and one `comments` deep.
     eprintln!("extremes: seeding {} comments", sizes.comments + 20);
     let thread = app.db.article_by_slug(&short).await?;
-    let body = "c".repeat(COMMENT_BODY_MAX / 50);
-    stream::iter(0..sizes.comments + 20)
-        .map(|i| {
-            let (thread, author) = (&thread, users[i % 10].clone());
-            let body = format!("{i} {body}");
-            async move { app.db.create_comment(thread, &author, body).await.map(drop) }
-        })
-        .buffer_unordered(16)
-        .try_collect::<Vec<()>>()
-        .await?;
+    let filler = "c".repeat(COMMENT_BODY_MAX / 50);
+    each(0..sizes.comments + 20, |i| {
+        let (thread, author, body) = (&thread, users[i % 10].clone(), format!("{i} {filler}"));
+        async move { app.db.create_comment(thread, &author, body).await.map(drop) }
+    })
+    .await?;
     let newest = (sizes.comments + 20) as u64;
     let deep = shared::cursor::comments(newest - sizes.comments as u64 + 1);
+    let first_page = "comments, first page";
     for (case, cursor) in [
-        ("comments, first page".to_owned(), None),
+        (first_page.to_owned(), None),
         (format!("comments, {} deep", sizes.comments), Some(deep)),
     ] {
-        let events = (0..=sizes.runs)
+        let calls = runs
+            .clone()
             .map(|_| {
                 let c = call("GET", "/api/articles/{slug}/comments").param("slug", &short);
                 match &cursor {
@@ -143,182 +186,135 @@ pub async fn run(
                 }
             })
             .collect();
-        cases.push(measure(lambda_dir, env, proxy, "list-comments", &case, events, 200).await?);
+        let ordinary = cursor.is_some().then_some(first_page);
+        runner
+            .case("list-comments", &case, calls, 200, ordinary)
+            .await?;
     }
-    let first = cases.last().map(|c| c.case.clone()).unwrap_or_default();
-    baseline(&mut cases, &first, "comments, first page");
 
     // A feed page at each number of follows; every followed author has an
     // article in the reader's feed.
     eprintln!("extremes: seeding {biggest} articles and follows");
-    let articles: Vec<String> =
-        stream::iter(1..=biggest)
-            .map(|i| {
-                let author = users[i].clone();
-                async move {
-                    article(app, &author, &format!("By author {i}"), "Hello.".to_owned()).await
-                }
-            })
-            .buffered(16)
-            .try_collect()
-            .await?;
-    drop(articles);
-    let mut feeds = Vec::new();
+    each(1..=biggest, |i| {
+        let author = users[i].clone();
+        async move {
+            article(app, &author, &format!("By author {i}"), "Hello.".to_owned())
+                .await
+                .map(drop)
+        }
+    })
+    .await?;
+    let list_page = "list page (20 articles)";
+    let calls = runs.clone().map(|_| call("GET", "/api/articles")).collect();
+    runner
+        .case("list-articles", list_page, calls, 200, None)
+        .await?;
     for (r, follows) in sizes.follows.iter().enumerate() {
         let reader = seed_users(app, &format!("reader{r}-"), 1, &hash)
             .await?
             .remove(0);
-        stream::iter(1..=*follows)
-            .map(|i| {
-                let (reader, author) = (reader.clone(), users[i].clone());
-                async move {
-                    app.db.follow(&reader, &author).await?;
-                    let job = Job::Backfill { reader, author };
-                    app.db.run(&job, Budget::First(usize::MAX)).await.map(drop)
-                }
-            })
-            .buffer_unordered(16)
-            .try_collect::<Vec<()>>()
-            .await?;
-        feeds.push((*follows, app.tokens()?.issue(&reader)?));
-    }
-    for (follows, reader) in &feeds {
-        let events = (0..=sizes.runs)
-            .map(|_| call("GET", "/api/articles/feed").token(reader))
+        each(1..=*follows, |i| {
+            let (reader, author) = (reader.clone(), users[i].clone());
+            async move {
+                app.db.follow(&reader, &author).await?;
+                let job = Job::Backfill { reader, author };
+                app.db.run(&job, Budget::First(usize::MAX)).await.map(drop)
+            }
+        })
+        .await?;
+        let token = app.tokens()?.issue(&reader)?;
+        let calls = runs
+            .clone()
+            .map(|_| call("GET", "/api/articles/feed").token(&token))
             .collect();
         let case = format!("feed page, {follows} follows");
-        cases.push(measure(lambda_dir, env, proxy, "feed-articles", &case, events, 200).await?);
-    }
-    let articles_page = "list page (20 articles)";
-    let events = (0..=sizes.runs)
-        .map(|_| call("GET", "/api/articles").token(&feeds[0].1))
-        .collect();
-    cases.push(
-        measure(
-            lambda_dir,
-            env,
-            proxy,
-            "list-articles",
-            articles_page,
-            events,
-            200,
-        )
-        .await?,
-    );
-    for follows in sizes.follows {
-        baseline(
-            &mut cases,
-            &format!("feed page, {follows} follows"),
-            articles_page,
-        );
+        runner
+            .case("feed-articles", &case, calls, 200, Some(list_page))
+            .await?;
     }
 
     // Deep article pages: by offset (which reads what it skips) and by cursor.
     let deep_cursor = deep_position(app, 1_000).await?;
-    for (case, query) in [
-        (
-            "list page, offset 1,000",
-            vec![("offset", "1000".to_owned())],
-        ),
-        (
-            "list page, cursor 1,000 deep",
-            vec![("cursor", deep_cursor)],
-        ),
+    for (case, name, value) in [
+        ("list page, offset 1,000", "offset", "1000".to_owned()),
+        ("list page, cursor 1,000 deep", "cursor", deep_cursor),
     ] {
-        let events = (0..=sizes.runs)
-            .map(|_| {
-                query
-                    .iter()
-                    .fold(call("GET", "/api/articles"), |c, (k, v)| c.query(k, v))
-            })
+        let calls = runs
+            .clone()
+            .map(|_| call("GET", "/api/articles").query(name, &value))
             .collect();
-        cases.push(measure(lambda_dir, env, proxy, "list-articles", case, events, 200).await?);
-        baseline(&mut cases, case, articles_page);
+        runner
+            .case("list-articles", case, calls, 200, Some(list_page))
+            .await?;
     }
 
     // A 6 MB tag list: refused before it is parsed.
-    let tags: Vec<String> = (0..550_000).map(|i| format!("t{i:07}")).collect();
     let draft = |tags: &[String]| json!({"article": {"title": "Tags", "description": "d", "body": "b", "tagList": tags}});
+    let tags: Vec<String> = (0..550_000).map(|i| format!("t{i:07}")).collect();
     let huge = draft(&tags).to_string();
-    eprintln!("extremes: a {} MB body", huge.len() / 1_000_000);
     let writer = token(2)?;
-    let events = (0..=sizes.runs)
+    let ordinary_create = "create, 1-tag body";
+    let calls = runs
+        .clone()
         .map(|i| {
             call("POST", "/api/articles")
                 .token(&writer)
                 .json(draft(&[format!("tag{i}")]))
         })
         .collect();
-    cases.push(
-        measure(
-            lambda_dir,
-            env,
-            proxy,
-            "create-article",
-            "create, 2-tag body",
-            events,
-            201,
-        )
-        .await?,
-    );
-    let events = (0..=sizes.runs)
+    runner
+        .case("create-article", ordinary_create, calls, 201, None)
+        .await?;
+    let calls = runs
+        .clone()
         .map(|_| call("POST", "/api/articles").token(&writer).body(&huge))
         .collect();
     let huge_case = format!("create, {} MB tag list", huge.len() / 1_000_000);
-    cases.push(
-        measure(
-            lambda_dir,
-            env,
-            proxy,
+    runner
+        .case(
             "create-article",
             &huge_case,
-            events,
+            calls,
             413,
+            Some(ordinary_create),
         )
-        .await?,
-    );
-    baseline(&mut cases, &huge_case, "create, 2-tag body");
+        .await?;
 
     // Feed work a request does at once is one page, however many followers
     // or articles there are; the stream worker does the rest.
     eprintln!("extremes: {} followers of one author", sizes.followers);
     let star = &users[0];
-    stream::iter(1..=sizes.followers)
-        .map(|i| {
-            let follower = users[i].clone();
-            async move { app.db.follow(&follower, star).await.map(drop) }
-        })
-        .buffer_unordered(16)
-        .try_collect::<Vec<()>>()
-        .await?;
+    each(1..=sizes.followers, |i| {
+        let follower = users[i].clone();
+        async move { app.db.follow(&follower, star).await.map(drop) }
+    })
+    .await?;
     let star_token = token(0)?;
-    let events = (0..=sizes.runs)
+    let calls = runs
+        .clone()
         .map(|i| {
             call("POST", "/api/articles")
                 .token(&star_token)
                 .json(json!({"article": {
                     "title": format!("To {} followers, {i}", sizes.followers),
-                    "description": "d", "body": "b",
+                    "description": "d", "body": "b", "tagList": [format!("star{i}")],
                 }}))
         })
         .collect();
     let star_case = format!("create, {} followers", sizes.followers);
-    cases.push(
-        measure(
-            lambda_dir,
-            env,
-            proxy,
+    runner
+        .case(
             "create-article",
             &star_case,
-            events,
+            calls,
             201,
+            Some(ordinary_create),
         )
-        .await?,
-    );
-    baseline(&mut cases, &star_case, "create, 2-tag body");
+        .await?;
     let newcomers = seed_users(app, "newcomer", sizes.runs + 1, &hash).await?;
+    let ordinary_follow = "follow, author of 1 article";
     for (case, author) in [
-        ("follow, author of 1 article", users[1].clone()),
+        (ordinary_follow, users[1].clone()),
         (
             "follow, author of 10,000 articles",
             prolific_author.to_owned(),
@@ -330,23 +326,21 @@ pub async fn run(
             .await?
             .ok_or("the author exists")?
             .username;
-        let events = newcomers
+        let calls = newcomers
             .iter()
             .map(|newcomer| {
-                let token = app.tokens().and_then(|t| t.issue(newcomer));
-                call("POST", "/api/profiles/{username}/follow")
+                let token = app.tokens()?.issue(newcomer)?;
+                Ok(call("POST", "/api/profiles/{username}/follow")
                     .param("username", &name)
-                    .token(&token.unwrap_or_default())
+                    .token(&token))
             })
-            .collect();
-        cases.push(measure(lambda_dir, env, proxy, "follow-user", case, events, 200).await?);
+            .collect::<Result<_, ApiError>>()?;
+        let ordinary = (case != ordinary_follow).then_some(ordinary_follow);
+        runner
+            .case("follow-user", case, calls, 200, ordinary)
+            .await?;
     }
-    baseline(
-        &mut cases,
-        "follow, author of 10,000 articles",
-        "follow, author of 1 article",
-    );
-    Ok(cases)
+    Ok(runner.cases)
 }
 
 /// `count` users named `<prefix><i>`, all with one password hash; their ids.
@@ -450,13 +444,6 @@ async fn measure(
     })
 }
 
-/// Marks `case` as a variant of `ordinary`.
-fn baseline(cases: &mut [Case], case: &str, ordinary: &str) {
-    if let Some(c) = cases.iter_mut().find(|c| c.case == case) {
-        c.baseline = Some(ordinary.to_owned());
-    }
-}
-
 /// The extremes as a table, appended to results.md, and as extremes.json.
 pub fn write(out: &Path, cases: &[Case]) -> std::io::Result<()> {
     let units = |c: &Case| c.read_units + c.write_units;
@@ -508,11 +495,7 @@ pub fn write(out: &Path, cases: &[Case]) -> std::io::Result<()> {
         md.push_str(&over.join("\n"));
         md.push('\n');
     }
-    print!("{md}");
-    let path = out.join("results.md");
-    let mut all = std::fs::read_to_string(&path).unwrap_or_default();
-    all.push_str(&md);
-    std::fs::write(path, all)?;
+    report::append(out, &md)?;
     std::fs::write(
         out.join("extremes.json"),
         serde_json::to_string_pretty(&json!({ "cases": rows }))?,

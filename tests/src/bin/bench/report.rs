@@ -314,11 +314,7 @@ pub fn write_entropy(
             "cold_start_and_first_invocation_ms": {"p50": ms(percentile(&total, 50.0)), "max": ms(percentile(&total, 100.0))},
         }));
     }
-    print!("{md}");
-    let path = out.join("results.md");
-    let mut all = std::fs::read_to_string(&path).unwrap_or_default();
-    all.push_str(&md);
-    std::fs::write(path, all)?;
+    append(out, &md)?;
     std::fs::write(
         out.join("entropy.json"),
         serde_json::to_string_pretty(&json!({"note": share_note, "runs": rows}))?,
@@ -342,9 +338,14 @@ pub fn write_sdk_init(out: &Path, runs: &[crate::sdk_init::SdkInit]) -> std::io:
             ms(percentile(&run.runs, 100.0)),
         ));
     }
+    append(out, &md)
+}
+
+/// Prints a section and appends it to results.md.
+pub fn append(out: &Path, md: &str) -> std::io::Result<()> {
     print!("{md}");
     let path = out.join("results.md");
     let mut all = std::fs::read_to_string(&path).unwrap_or_default();
-    all.push_str(&md);
+    all.push_str(md);
     std::fs::write(path, all)
 }
