@@ -92,6 +92,7 @@ pub async fn sdk_config(config: &Config) -> SdkConfig {
         .build();
     let retries = RetryConfig::standard().with_max_attempts(3);
     let region = Region::new(config.region.clone());
+    let http = https_client();
     let credentials = if config.environment_credentials {
         // Lambda: the role's credentials and the region are in the
         // environment. Built directly, the configuration skips the default
@@ -118,6 +119,7 @@ pub async fn sdk_config(config: &Config) -> SdkConfig {
             .behavior_version(BehaviorVersion::latest())
             .region(region)
             .credentials_provider(credentials)
+            .http_client(http)
             .timeout_config(timeouts)
             .retry_config(retries)
             .build(),
@@ -126,12 +128,34 @@ pub async fn sdk_config(config: &Config) -> SdkConfig {
         None => {
             aws_config::defaults(BehaviorVersion::latest())
                 .region(region)
+                .http_client(http)
                 .timeout_config(timeouts)
                 .retry_config(retries)
                 .load()
                 .await
         }
     }
+}
+
+/// The HTTPS client every service client of this function shares: what the
+/// SDK builds by default (rustls on AWS-LC, proxies from the environment),
+/// but once. Each client built with its own would parse the platform's trust
+/// bundle into a root store of its own, about half a millisecond of Init per
+/// client (`make bench`: cold starts trusting one CA against the bundle); a
+/// function that reads its key from Secrets Manager has two.
+fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, proxy::ProxyConfig, tls};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
 }
 
 async fn read_secret(

@@ -31,6 +31,8 @@ use crate::{Error, Process, proxy::Proxy, report};
 /// How big the extremes are: the full run's, or the quick run's.
 pub struct Sizes {
     pub comments: usize,
+    /// How deep the deep article pages start (the offset's bound at most).
+    pub list_depth: usize,
     pub follows: [usize; 3],
     pub followers: usize,
     pub runs: usize,
@@ -38,6 +40,7 @@ pub struct Sizes {
 
 pub const FULL: Sizes = Sizes {
     comments: 5_000,
+    list_depth: 1_000,
     follows: [1, 100, 5_000],
     followers: 5_000,
     runs: 5,
@@ -45,6 +48,7 @@ pub const FULL: Sizes = Sizes {
 
 pub const QUICK: Sizes = Sizes {
     comments: 100,
+    list_depth: 100,
     follows: [1, 10, 50],
     followers: 50,
     runs: 2,
@@ -118,7 +122,7 @@ pub async fn run(
     env: &[(String, String)],
     proxy: &Proxy,
     sizes: &Sizes,
-    prolific_author: &str,
+    (prolific_author, its_articles): (&str, usize),
 ) -> Result<Vec<Case>, Error> {
     let mut runner = Runner {
         lambda_dir,
@@ -234,17 +238,26 @@ pub async fn run(
     }
 
     // Deep article pages: by offset (which reads what it skips) and by cursor.
-    let deep_cursor = deep_position(app, 1_000).await?;
+    let depth = sizes.list_depth;
+    let deep_cursor = deep_position(app, depth).await?;
     for (case, name, value) in [
-        ("list page, offset 1,000", "offset", "1000".to_owned()),
-        ("list page, cursor 1,000 deep", "cursor", deep_cursor),
+        (
+            format!("list page, offset {depth}"),
+            "offset",
+            depth.to_string(),
+        ),
+        (
+            format!("list page, cursor {depth} deep"),
+            "cursor",
+            deep_cursor,
+        ),
     ] {
         let calls = runs
             .clone()
             .map(|_| call("GET", "/api/articles").query(name, &value))
             .collect();
         runner
-            .case("list-articles", case, calls, 200, Some(list_page))
+            .case("list-articles", &case, calls, 200, Some(list_page))
             .await?;
     }
 
@@ -313,12 +326,10 @@ pub async fn run(
         .await?;
     let newcomers = seed_users(app, "newcomer", sizes.runs + 1, &hash).await?;
     let ordinary_follow = "follow, author of 1 article";
+    let prolific = format!("follow, author of {its_articles} articles");
     for (case, author) in [
         (ordinary_follow, users[1].clone()),
-        (
-            "follow, author of 10,000 articles",
-            prolific_author.to_owned(),
-        ),
+        (prolific.as_str(), prolific_author.to_owned()),
     ] {
         let name = app
             .db

@@ -242,8 +242,15 @@ async fn main() -> Result<(), Error> {
     } else {
         &extremes::FULL
     };
-    let extremes =
-        extremes::run(&app, &lambda_dir, &env, &proxy, sizes, &fixture.author_id).await?;
+    let extremes = extremes::run(
+        &app,
+        &lambda_dir,
+        &env,
+        &proxy,
+        sizes,
+        (&fixture.author_id, plan.large),
+    )
+    .await?;
 
     eprintln!("timing the SDK configuration at cold start");
     let sdk = sdk_init::compare(&env, if quick { 5 } else { 30 })?;
