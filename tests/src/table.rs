@@ -5,11 +5,13 @@ use std::path::{Path, PathBuf};
 use aws_sdk_dynamodb::{
     Client,
     types::{
-        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-        Projection, ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+        AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+        KeyType, Projection, ProjectionType, ScalarAttributeType, StreamSpecification,
+        StreamViewType,
     },
 };
 use serde_norway::Value;
+use shared::db::keys;
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -107,8 +109,10 @@ impl TableDefinition {
         })
     }
 
-    /// Creates the table (on-demand) unless it exists; true if it was created.
-    /// A table that exists without the stream gets it.
+    /// Creates the table (on-demand) unless it exists, marked with the layout
+    /// of its items; true if it was created. A table that exists must hold
+    /// this layout (else the error says how to start anew); one without the
+    /// stream gets it.
     pub async fn create(&self, client: &Client, name: &str) -> Result<bool, Error> {
         let result = client
             .create_table()
@@ -131,12 +135,16 @@ impl TableDefinition {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(true),
+            Ok(_) => {
+                mark_layout(client, name).await?;
+                Ok(true)
+            }
             Err(err)
                 if err
                     .as_service_error()
                     .is_some_and(|e| e.is_resource_in_use_exception()) =>
             {
+                check_layout(client, name).await?;
                 self.add_stream(client, name).await?;
                 Ok(false)
             }
@@ -144,6 +152,60 @@ impl TableDefinition {
                 .to_string()
                 .into()),
         }
+    }
+}
+
+async fn mark_layout(client: &Client, name: &str) -> Result<(), Error> {
+    let mut item = keys::layout().to_map();
+    item.insert(
+        "version".to_owned(),
+        AttributeValue::N(keys::LAYOUT_VERSION.to_string()),
+    );
+    client
+        .put_item()
+        .table_name(name)
+        .set_item(Some(item))
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// Refuses a table whose items are of another layout.
+async fn check_layout(client: &Client, name: &str) -> Result<(), Error> {
+    let layout = keys::layout().to_map();
+    loop {
+        let found = client
+            .get_item()
+            .table_name(name)
+            .set_key(Some(layout.clone()))
+            .consistent_read(true)
+            .send()
+            .await?;
+        let version = found
+            .item()
+            .and_then(|item| item.get("version")?.as_n().ok()?.parse::<u64>().ok());
+        if version == Some(keys::LAYOUT_VERSION) {
+            return Ok(());
+        }
+        if version.is_none() {
+            // Unmarked: created a moment ago by someone else (tests sharing a
+            // table), who marks it next, or never written to. An empty table
+            // holds nothing of an earlier layout; one whose only item is the
+            // marker was marked meanwhile.
+            let any = client.scan().table_name(name).limit(1).send().await?;
+            match any.items().first() {
+                None => return mark_layout(client, name).await,
+                Some(item) if keys::Key::of(item).as_ref() == Some(&keys::layout()) => continue,
+                Some(_) => {}
+            }
+        }
+        return Err(format!(
+            "table {name} holds items of an earlier layout (version {}, this release reads {}): \
+             remove .local/data (make dev's table) or choose another TABLE_NAME to start anew",
+            version.map_or("1".to_owned(), |v| v.to_string()),
+            keys::LAYOUT_VERSION
+        )
+        .into());
     }
 }
 

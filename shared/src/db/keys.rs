@@ -474,6 +474,16 @@ pub fn rate_window(rule: &str, subject: &str, window_start: u64) -> Key {
     )
 }
 
+/// Which layout of items a table holds: written when a table is created
+/// locally, so a table of an earlier layout (`make dev`'s kept data) is
+/// recognised rather than misread. The version goes up with every change to
+/// the items above.
+pub fn layout() -> Key {
+    Key::new("META", "LAYOUT")
+}
+
+pub const LAYOUT_VERSION: u64 = 2;
+
 /// The table's time-to-live attribute (epoch seconds): DynamoDB deletes an
 /// item some time after it passes. Request claims and rate-limit windows
 /// carry it.

@@ -5,6 +5,7 @@
 
 mod entropy;
 mod limits;
+mod local_table;
 mod monitoring;
 mod policies;
 mod routes;
