@@ -103,8 +103,9 @@ const JOB_PAGE: usize = 100;
 /// Entry transactions of a page run at the same time.
 const CONCURRENCY: usize = 8;
 
-/// What a request does of a job at once: one page of followers, or of the
-/// articles of the author followed, as many as a feed page shows.
+/// What a request does of a job at once: a page of followers, or of the
+/// articles of the author followed (more than the 20 of a default feed page,
+/// so that page is right at once after a follow).
 pub const AT_ONCE: usize = 25;
 
 /// What a job does to each entry.

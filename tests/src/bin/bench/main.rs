@@ -91,14 +91,17 @@ async fn main() -> Result<(), Error> {
     let endpoint = harness::endpoint();
     let upstream: SocketAddr = endpoint.trim_start_matches("http://").parse()?;
 
-    let mut functions: Vec<String> = std::fs::read_dir(&lambda_dir)?
+    // The workspace's function crates that were built; a build directory
+    // may also hold binaries of functions since renamed or removed.
+    let crates = template_path()
+        .parent()
+        .map(|root| root.join("functions"))
+        .ok_or("the template has a folder")?;
+    let mut functions: Vec<String> = std::fs::read_dir(&crates)?
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|name| {
-            name != "floor"
-                && name != "bench"
-                // The stream worker takes no HTTP request; its cost is its table writes.
-                && name != "stream-worker"
-                && lambda_dir.join(name).join("bootstrap").is_file()
+            // The stream worker takes no HTTP request; its cost is its table writes.
+            name != "stream-worker" && lambda_dir.join(name).join("bootstrap").is_file()
         })
         .collect();
     functions.sort();
