@@ -51,7 +51,8 @@ pub async fn process(
         ) else {
             continue;
         };
-        match db.apply(&work, deadline).await {
+        let sequence = change.sequence_number.clone().unwrap_or_default();
+        match db.apply(&work, deadline, &sequence).await {
             Ok(done) if done.finished => {
                 metrics::counter!(names::RECORDS_APPLIED).increment(1);
                 tracing::info!(change = ?work, feed_entries = done.feed_entries, favorites = done.favorites, comments = done.comments, "change applied");

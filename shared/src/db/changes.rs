@@ -89,11 +89,21 @@ pub struct Done {
 }
 
 impl Db {
-    /// Does the work `change` leaves, until done or `deadline`. Every step
-    /// is idempotent: a change delivered twice, or a run cut short and
-    /// retried, goes on where the last run stopped.
-    pub async fn apply(&self, change: &Change, deadline: Instant) -> Result<Done, ApiError> {
-        let budget = Budget::Until(deadline);
+    /// Does the work `change` leaves, until done or `deadline`. `record`
+    /// names the stream record (its sequence number): a run cut short saves
+    /// where it got to, and the record's next delivery goes on from there.
+    /// Every step is idempotent, so a change delivered twice changes nothing
+    /// more.
+    pub async fn apply(
+        &self,
+        change: &Change,
+        deadline: Instant,
+        record: &str,
+    ) -> Result<Done, ApiError> {
+        let budget = Budget::Until {
+            deadline,
+            record: record.to_owned(),
+        };
         let job = match change {
             Change::Published(article) => Job::Publish(article.clone()),
             Change::Deleted(article) => Job::Unpublish(article.clone()),

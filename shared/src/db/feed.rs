@@ -13,23 +13,41 @@
 //! author's articles). The request that causes it does a first page at
 //! once, so the reader sees it at once in the common case (an author with
 //! few followers, a follow of an author with few articles); the table's
-//! stream worker does the whole job from the write's stream record. Every
-//! step is one small transaction conditioned on what makes the entry right
-//! (the entry absent or present, the follow and the article there or gone),
-//! and the counts change with the entries in it, so the job can be run
-//! twice, or at once by the request and the worker, and the feed and its
-//! count stay exact. Entries already right are found with one batched read
-//! per page before anything is written, so a rerun costs reads only.
+//! stream worker does the whole job from the write's stream record, saving
+//! where it got to after each page so a run cut short goes on from there.
+//!
+//! Entries change in transactions conditioned on what makes them right (the
+//! entry absent or present, the follow there or gone), with the reader's
+//! count, so a job can run twice, or at once in the request and the worker,
+//! and the count stays equal to the entries. Two transactions that touch one
+//! item conflict, so no item is in more than one transaction of a job: a
+//! publish gives each follower a transaction of their own (their entry,
+//! their count, their follow), and a follow's or unfollow's entries, which
+//! share the reader's count and follow, go together, up to forty to a
+//! transaction. Entries already right are found with one batched read per
+//! page before anything is written, so a rerun costs reads only.
+//!
+//! A deletion or an unfollow that lands while a job still runs wins: the job
+//! that undoes it runs after it. What a race still leaves (an entry written
+//! for an article deleted a moment before, or kept for an author unfollowed
+//! while the deletion's job ran) is invisible to the reader, who never sees
+//! a missing article or an unfollowed author's, and is removed, with its
+//! count, by the first read of the page that holds it.
 
-use std::{collections::HashSet, time::Instant};
+use std::{
+    collections::HashSet,
+    time::{Instant, SystemTime, UNIX_EPOCH},
+};
 
 use futures::{StreamExt, TryStreamExt, stream};
+use serde::{Deserialize, Serialize};
 
 use crate::ApiError;
 
 use super::{
     Db, Expr, Page, SortKeys, UpdateExpr,
     articles::{ArticlePage, ArticleRecord},
+    from_item,
     keys::{self, Key, Position},
 };
 
@@ -58,22 +76,45 @@ impl From<&ArticleRecord> for Published {
 }
 
 /// How much of a job one run may do.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Budget {
     /// The first this many followers or articles: what a request does at once.
     First(usize),
-    /// Everything, page by page, until this instant: the stream worker.
-    Until(Instant),
+    /// Everything, page by page, until this instant: the stream worker,
+    /// running the job of the stream record `record` (its sequence number).
+    /// Where it got to is saved after each page, so the record's next
+    /// delivery goes on from there.
+    Until { deadline: Instant, record: String },
 }
 
 impl Budget {
     fn allows(&self, done: usize) -> Option<usize> {
         match self {
             Budget::First(n) => (done < *n).then(|| (*n - done).min(JOB_PAGE)),
-            Budget::Until(deadline) => (Instant::now() < *deadline).then_some(JOB_PAGE),
+            Budget::Until { deadline, .. } => (Instant::now() < *deadline).then_some(JOB_PAGE),
+        }
+    }
+
+    fn record(&self) -> Option<&str> {
+        match self {
+            Budget::First(_) => None,
+            Budget::Until { record, .. } => Some(record),
         }
     }
 }
+
+/// Where a job run by the stream worker got to.
+#[derive(Serialize, Deserialize)]
+struct Checkpoint {
+    /// The stream record the job is for: another record's job starts anew.
+    record: String,
+    /// The sort key of the last follower or article done.
+    below: String,
+    expires_at: u64,
+}
+
+/// How long a checkpoint is kept: the stream keeps a record a day.
+const CHECKPOINT_SECONDS: u64 = 86_400;
 
 /// A change to the feeds, caused by one write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +144,13 @@ const JOB_PAGE: usize = 100;
 /// Entry transactions of a page run at the same time.
 const CONCURRENCY: usize = 8;
 
+/// How long a request waits for its first page of a feed job.
+const AT_ONCE_BOUND: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Entries of one reader changed in one transaction (with the reader's
+/// count and follow: 2 + 2 items each, under DynamoDB's 100).
+const ENTRIES_PER_TRANSACTION: usize = 40;
+
 /// What a request does of a job at once: a page of followers, or of the
 /// articles of the author followed (more than the 20 of a default feed page,
 /// so that page is right at once after a follow).
@@ -111,12 +159,22 @@ pub const AT_ONCE: usize = 25;
 /// What a job does to each entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Change {
-    /// Write it, while the reader follows the author and the article exists.
+    /// Write it, while the reader follows the author (and, for a follow's
+    /// entries, while the article exists).
     Add,
     /// Remove it: the article is gone.
     Unpublish,
     /// Remove it unless the reader follows the author again (an unfollow).
     Purge,
+}
+
+/// An entry found on a read that no longer belongs in its feed.
+#[derive(Debug, Clone)]
+pub enum Stale {
+    /// Its article is gone.
+    Deleted(Position),
+    /// The reader no longer follows its author.
+    Unfollowed { at: Position, author: String },
 }
 
 impl Db {
@@ -126,172 +184,235 @@ impl Db {
         let listed = self.list_page("feed", &lists, page);
         let counts = self.user_counts(reader);
         let (listed, counts) = futures::try_join!(listed, counts)?;
-        self.article_page(listed, counts.feed()).await
+        let positions = listed.positions.clone();
+        let page = self.article_page(listed, counts.feed()).await?;
+        let found: HashSet<&str> = page.articles.iter().map(|a| a.id.as_str()).collect();
+        let gone: Vec<Stale> = positions
+            .into_iter()
+            .filter(|p| !found.contains(p.article_id()))
+            .map(Stale::Deleted)
+            .collect();
+        self.drop_stale(reader, gone).await;
+        Ok(page)
     }
 
-    /// Runs `job` within `budget`.
+    /// Removes entries a read found stale, each with the reader's count and
+    /// conditioned on still being stale. A read does this in passing: a
+    /// failure is logged, not answered.
+    pub async fn drop_stale(&self, reader: &str, stale: Vec<Stale>) {
+        let removals = stream::iter(stale)
+            .map(|stale| async move {
+                let (at, condition) = match &stale {
+                    Stale::Deleted(at) => (at, keys::comment_sequence(at.article_id())),
+                    Stale::Unfollowed { at, author } => (at, keys::follow(reader, author)),
+                };
+                let items = vec![
+                    self.delete(&keys::feed(reader).entry(at), Some(Expr::exists(keys::PK))),
+                    self.update(
+                        &keys::user_counts(reader),
+                        UpdateExpr::new().add("feed_count", -1).condition(|c| {
+                            c.and_exists(keys::PK);
+                        }),
+                    ),
+                    self.condition_check(&condition, Expr::not_exists(keys::PK)),
+                ];
+                self.transact("drop stale feed entry", items)
+                    .await
+                    .map(drop)
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect::<Vec<_>>()
+            .await;
+        for result in removals {
+            if let Err(err) = result {
+                tracing::warn!(error = %err, "stale feed entry left for a later read");
+            }
+        }
+    }
+
+    /// Runs `job` within `budget`. The job's state lives on the heap: it
+    /// is large, and requests run it after their own work.
     pub async fn run(&self, job: &Job, budget: Budget) -> Result<Progress, ApiError> {
         match job {
-            Job::Publish(article) => self.publish(article, budget).await,
-            Job::Unpublish(article) => self.unpublish(article, budget).await,
-            Job::Backfill { reader, author } => self.backfill(reader, author, budget).await,
-            Job::Purge { reader, author } => self.purge(reader, author, budget).await,
+            Job::Publish(article) => {
+                Box::pin(self.over_followers(job, article, budget, Change::Add)).await
+            }
+            Job::Unpublish(article) => {
+                Box::pin(self.over_followers(job, article, budget, Change::Unpublish)).await
+            }
+            Job::Backfill { reader, author } => {
+                Box::pin(self.over_articles(job, reader, author, budget, Change::Add)).await
+            }
+            Job::Purge { reader, author } => {
+                Box::pin(self.over_articles(job, reader, author, budget, Change::Purge)).await
+            }
         }
     }
 
     /// The first page of `job`, as the request that caused it does it. The
     /// write it follows has committed and the stream worker runs the whole
-    /// job from its record, so a failure here is logged, not answered.
+    /// job from its record, so a failure here is logged, not answered, and
+    /// the request waits for it at most `AT_ONCE_BOUND`.
     pub async fn run_at_once(&self, job: &Job) {
-        if let Err(err) = self.run(job, Budget::First(AT_ONCE)).await {
-            tracing::warn!(?job, error = %err, "feed update left to the stream worker");
+        let run = self.run(job, Budget::First(AT_ONCE));
+        match tokio::time::timeout(AT_ONCE_BOUND, run).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => {
+                tracing::warn!(?job, error = %err, "feed update left to the stream worker");
+            }
+            Err(_) => tracing::warn!(?job, "feed update left to the stream worker (slow)"),
         }
     }
 
-    /// Adds a new article to the feeds of its author's followers.
-    pub async fn publish(&self, article: &Published, budget: Budget) -> Result<Progress, ApiError> {
-        self.over_followers(article, budget, Change::Add).await
-    }
-
-    /// Takes a deleted article out of the feeds of its author's followers.
-    pub async fn unpublish(
-        &self,
-        article: &Published,
-        budget: Budget,
-    ) -> Result<Progress, ApiError> {
-        self.over_followers(article, budget, Change::Unpublish)
-            .await
-    }
-
-    /// Adds `author`'s articles to `reader`'s feed, newest first: `reader`
-    /// has just followed `author`.
-    pub async fn backfill(
-        &self,
-        reader: &str,
-        author: &str,
-        budget: Budget,
-    ) -> Result<Progress, ApiError> {
-        self.over_articles(reader, author, budget, Change::Add)
-            .await
-    }
-
-    /// Takes `author`'s articles out of `reader`'s feed: `reader` has
-    /// stopped following `author`.
-    pub async fn purge(
-        &self,
-        reader: &str,
-        author: &str,
-        budget: Budget,
-    ) -> Result<Progress, ApiError> {
-        self.over_articles(reader, author, budget, Change::Purge)
-            .await
-    }
-
-    /// One article, every follower of its author.
+    /// One article, every follower of its author: a transaction per
+    /// follower, which shares no item with another follower's.
     async fn over_followers(
         &self,
+        job: &Job,
         article: &Published,
         budget: Budget,
         change: Change,
     ) -> Result<Progress, ApiError> {
         let (pk, prefix) = keys::followers_of(&article.author_id);
-        let pair = |key: &Key| {
-            let reader = keys::follower_of(&key.sk)?;
-            Some((reader.to_owned(), article.clone()))
-        };
-        self.job(
-            Pager::new(pk, prefix),
-            "list followers",
-            budget,
-            change,
-            pair,
-        )
-        .await
+        let mut pages = self.resume(job, &budget, Pager::new(pk, prefix)).await?;
+        let mut progress = Progress::default();
+        let mut seen = 0;
+        while let Some(n) = budget.allows(seen) {
+            // A deleted article reaches no one more: its deletion's job,
+            // which runs after this one, takes out what this one wrote.
+            if change == Change::Add
+                && self
+                    .get("get article", &keys::comment_sequence(&article.id))
+                    .await?
+                    .is_none()
+            {
+                progress.finished = true;
+                break;
+            }
+            let keys = pages.next(self, "list followers", n).await?;
+            seen += keys.len();
+            let readers: Vec<String> = keys
+                .iter()
+                .filter_map(|key| keys::follower_of(&key.sk).map(str::to_owned))
+                .collect();
+            let todo = self.entries_to_change(&readers, article, change).await?;
+            let changed: Vec<bool> = stream::iter(todo)
+                .map(|reader| async move { self.change_entry(&reader, article, change).await })
+                .buffer_unordered(CONCURRENCY)
+                .try_collect()
+                .await?;
+            progress.changed += changed.into_iter().filter(|c| *c).count();
+            if pages.done {
+                progress.finished = true;
+                break;
+            }
+            self.save(job, &budget, &pages).await?;
+        }
+        self.finish(job, &budget, &progress).await?;
+        Ok(progress)
     }
 
-    /// One reader, every article of one author.
+    /// One reader, every article of one author: the entries go together, up
+    /// to `ENTRIES_PER_TRANSACTION` to a transaction, since they share the
+    /// reader's count and follow.
     async fn over_articles(
         &self,
+        job: &Job,
         reader: &str,
         author: &str,
         budget: Budget,
         change: Change,
     ) -> Result<Progress, ApiError> {
         let list = keys::articles_by_author(author);
-        let pair = |key: &Key| {
-            let position = list.position_of(&key.sk)?;
-            let article = Published {
-                id: position.article_id().to_owned(),
-                author_id: author.to_owned(),
-                created_at: position.created_at().to_owned(),
-            };
-            Some((reader.to_owned(), article))
-        };
         let pages = Pager::new(list.pk.clone(), list.prefix);
-        self.job(pages, "list articles of author", budget, change, pair)
-            .await
-    }
-
-    /// Reads `pages` within `budget` and applies `change` to the entry each
-    /// item read names (through `pair`).
-    async fn job(
-        &self,
-        mut pages: Pager,
-        operation: &'static str,
-        budget: Budget,
-        change: Change,
-        pair: impl Fn(&Key) -> Option<(String, Published)>,
-    ) -> Result<Progress, ApiError> {
+        let mut pages = self.resume(job, &budget, pages).await?;
         let mut progress = Progress::default();
         let mut seen = 0;
         while let Some(n) = budget.allows(seen) {
-            let keys = pages.next(self, operation, n).await?;
+            let keys = pages.next(self, "list articles of author", n).await?;
             seen += keys.len();
-            let pairs: Vec<(String, Published)> = keys.iter().filter_map(&pair).collect();
-            progress.changed += self.apply_to_entries(&pairs, change).await?;
+            let articles: Vec<Published> = keys
+                .iter()
+                .filter_map(|key| list.position_of(&key.sk))
+                .map(|position| Published {
+                    id: position.article_id().to_owned(),
+                    author_id: author.to_owned(),
+                    created_at: position.created_at().to_owned(),
+                })
+                .collect();
+            let todo = self.articles_to_change(reader, &articles, change).await?;
+            for chunk in todo.chunks(ENTRIES_PER_TRANSACTION) {
+                match self.change_entries(reader, author, chunk, change).await? {
+                    Some(changed) => progress.changed += changed,
+                    // The follow changed meanwhile: its own job takes over.
+                    None => {
+                        progress.finished = true;
+                        self.finish(job, &budget, &progress).await?;
+                        return Ok(progress);
+                    }
+                }
+            }
             if pages.done {
                 progress.finished = true;
                 break;
             }
+            self.save(job, &budget, &pages).await?;
         }
+        self.finish(job, &budget, &progress).await?;
         Ok(progress)
     }
 
-    /// Makes each (reader, article) entry present or absent; how many changed.
-    async fn apply_to_entries(
+    /// Which of `readers` need their entry of `article` changed: one
+    /// batched read of the entries.
+    async fn entries_to_change(
         &self,
-        pairs: &[(String, Published)],
+        readers: &[String],
+        article: &Published,
         change: Change,
-    ) -> Result<usize, ApiError> {
-        if pairs.is_empty() {
-            return Ok(0);
+    ) -> Result<Vec<String>, ApiError> {
+        let entry = |reader: &String| keys::feed(reader).entry(&article.position());
+        let present = self.present(readers.iter().map(entry).collect()).await?;
+        Ok(readers
+            .iter()
+            .filter(|reader| present.contains(&entry(reader)) != (change == Change::Add))
+            .cloned()
+            .collect())
+    }
+
+    /// Which of `articles` need their entry in `reader`'s feed changed.
+    async fn articles_to_change(
+        &self,
+        reader: &str,
+        articles: &[Published],
+        change: Change,
+    ) -> Result<Vec<Published>, ApiError> {
+        let feed = keys::feed(reader);
+        let present = self
+            .present(articles.iter().map(|a| feed.entry(&a.position())).collect())
+            .await?;
+        Ok(articles
+            .iter()
+            .filter(|a| present.contains(&feed.entry(&a.position())) != (change == Change::Add))
+            .cloned()
+            .collect())
+    }
+
+    /// Which of these keys name an item.
+    async fn present(&self, keys: Vec<Key>) -> Result<HashSet<Key>, ApiError> {
+        if keys.is_empty() {
+            return Ok(HashSet::new());
         }
-        let entry =
-            |(reader, article): &(String, Published)| keys::feed(reader).entry(&article.position());
-        let present: HashSet<Key> = self
-            .batch_get("get feed entries", pairs.iter().map(entry).collect())
+        Ok(self
+            .batch_get("get feed entries", keys)
             .await?
             .iter()
             .filter_map(Key::of)
-            .collect();
-        let todo: Vec<(String, Published)> = pairs
-            .iter()
-            .filter(|pair| present.contains(&entry(pair)) != (change == Change::Add))
-            .cloned()
-            .collect();
-        let changed: Vec<bool> =
-            stream::iter(todo)
-                .map(|(reader, article)| async move {
-                    self.change_entry(&reader, &article, change).await
-                })
-                .buffer_unordered(CONCURRENCY)
-                .try_collect()
-                .await?;
-        Ok(changed.into_iter().filter(|c| *c).count())
+            .collect())
     }
 
-    /// One entry and the reader's count, in one transaction; false when the
-    /// entry was already as wanted or is no longer wanted.
+    /// One follower's entry of `article` and their count, in one
+    /// transaction; false when the entry was already as wanted or is no
+    /// longer wanted.
     async fn change_entry(
         &self,
         reader: &str,
@@ -299,40 +420,170 @@ impl Db {
         change: Change,
     ) -> Result<bool, ApiError> {
         let entry = keys::feed(reader).entry(&article.position());
-        let follow = keys::follow(reader, &article.author_id);
-        let items = match change {
-            // Only while the reader follows the author and the article is
-            // there: an unfollow or a deletion that lands first wins, and the
-            // job that undoes it (which runs after it) finds nothing to undo.
-            Change::Add => vec![
-                self.put(entry.to_map(), Some(Expr::not_exists(keys::PK))),
+        let delta = if change == Change::Add { 1 } else { -1 };
+        let mut items = vec![
+            if change == Change::Add {
+                self.put(entry.to_map(), Some(Expr::not_exists(keys::PK)))
+            } else {
+                self.delete(&entry, Some(Expr::exists(keys::PK)))
+            },
+            self.update(
+                &keys::user_counts(reader),
+                UpdateExpr::new().add("feed_count", delta).condition(|c| {
+                    c.and_exists(keys::PK);
+                }),
+            ),
+        ];
+        // Only while the reader follows the author: an unfollow that lands
+        // first wins, and its purge (which runs after it) finds nothing.
+        if change == Change::Add {
+            let follow = keys::follow(reader, &article.author_id);
+            items.push(self.condition_check(&follow, Expr::exists(keys::PK)));
+        }
+        Ok(self.transact("change feed entry", items).await?.is_ok())
+    }
+
+    /// `articles`' entries in `reader`'s feed and the count, in one
+    /// transaction conditioned on the follow (there for a backfill, gone
+    /// for a purge) and, for a backfill, on each article existing. An entry
+    /// whose own condition fails (changed by a race) is left out and the
+    /// rest tried again. `None` when the follow changed: nothing to do.
+    async fn change_entries(
+        &self,
+        reader: &str,
+        author: &str,
+        articles: &[Published],
+        change: Change,
+    ) -> Result<Option<usize>, ApiError> {
+        let feed = keys::feed(reader);
+        let follow = keys::follow(reader, author);
+        let mut left: Vec<&Published> = articles.iter().collect();
+        while !left.is_empty() {
+            let delta = if change == Change::Add { 1 } else { -1 } * left.len() as i64;
+            let mut items = vec![
+                self.condition_check(
+                    &follow,
+                    if change == Change::Add {
+                        Expr::exists(keys::PK)
+                    } else {
+                        Expr::not_exists(keys::PK)
+                    },
+                ),
                 self.update(
                     &keys::user_counts(reader),
-                    UpdateExpr::new().add("feed_count", 1).condition(|c| {
+                    UpdateExpr::new().add("feed_count", delta).condition(|c| {
                         c.and_exists(keys::PK);
                     }),
                 ),
-                self.condition_check(&follow, Expr::exists(keys::PK)),
-                self.condition_check(&keys::comment_sequence(&article.id), Expr::exists(keys::PK)),
-            ],
-            Change::Unpublish | Change::Purge => {
-                let mut items = vec![
-                    self.delete(&entry, Some(Expr::exists(keys::PK))),
-                    self.update(
-                        &keys::user_counts(reader),
-                        UpdateExpr::new().add("feed_count", -1).condition(|c| {
-                            c.and_exists(keys::PK);
-                        }),
-                    ),
-                ];
-                if change == Change::Purge {
-                    items.push(self.condition_check(&follow, Expr::not_exists(keys::PK)));
+            ];
+            // Item indices of each article's entry (and, for a backfill,
+            // its existence check).
+            let mut at = Vec::with_capacity(left.len());
+            for article in &left {
+                let entry = feed.entry(&article.position());
+                at.push(items.len());
+                if change == Change::Add {
+                    items.push(self.put(entry.to_map(), Some(Expr::not_exists(keys::PK))));
+                    items.push(self.condition_check(
+                        &keys::comment_sequence(&article.id),
+                        Expr::exists(keys::PK),
+                    ));
+                } else {
+                    items.push(self.delete(&entry, Some(Expr::exists(keys::PK))));
                 }
-                items
             }
-        };
-        Ok(self.transact("change feed entry", items).await?.is_ok())
+            match self.transact("change feed entries", items).await? {
+                Ok(()) => return Ok(Some(left.len())),
+                Err(cancelled) if cancelled.failed(0) || cancelled.failed(1) => return Ok(None),
+                Err(cancelled) => {
+                    let before = left.len();
+                    let mut kept = Vec::with_capacity(left.len());
+                    for (article, index) in left.into_iter().zip(at) {
+                        let raced = cancelled.failed(index)
+                            || (change == Change::Add && cancelled.failed(index + 1));
+                        if !raced {
+                            kept.push(article);
+                        }
+                    }
+                    if kept.len() == before {
+                        return Err(ApiError::internal(format!(
+                            "change feed entries: {cancelled:?}"
+                        )));
+                    }
+                    left = kept;
+                }
+            }
+        }
+        Ok(Some(0))
     }
+
+    /// The pager of a job the stream worker resumes where its last run for
+    /// the same record stopped.
+    async fn resume(
+        &self,
+        job: &Job,
+        budget: &Budget,
+        mut pages: Pager,
+    ) -> Result<Pager, ApiError> {
+        let Some(record) = budget.record() else {
+            return Ok(pages);
+        };
+        if let Some(item) = self.get("get job checkpoint", &checkpoint_key(job)).await? {
+            let checkpoint: Checkpoint = from_item(item)?;
+            if checkpoint.record == record {
+                pages.below = Some(checkpoint.below);
+            }
+        }
+        Ok(pages)
+    }
+
+    /// Saves where the stream worker's run of a job got to.
+    async fn save(&self, job: &Job, budget: &Budget, pages: &Pager) -> Result<(), ApiError> {
+        let (Some(record), Some(below)) = (budget.record(), &pages.below) else {
+            return Ok(());
+        };
+        let checkpoint = Checkpoint {
+            record: record.to_owned(),
+            below: below.clone(),
+            expires_at: epoch_seconds() + CHECKPOINT_SECONDS,
+        };
+        let item = checkpoint_key(job).item(&checkpoint)?;
+        self.put_item("save job checkpoint", item).await
+    }
+
+    /// Forgets a finished job's checkpoint.
+    async fn finish(
+        &self,
+        job: &Job,
+        budget: &Budget,
+        progress: &Progress,
+    ) -> Result<(), ApiError> {
+        if progress.finished && budget.record().is_some() {
+            self.delete_item("forget job checkpoint", &checkpoint_key(job))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a job's checkpoint lives: one per job, whatever the record.
+fn checkpoint_key(job: &Job) -> Key {
+    match job {
+        Job::Publish(a) => keys::job_checkpoint("PUBLISH", &a.id),
+        Job::Unpublish(a) => keys::job_checkpoint("UNPUBLISH", &a.id),
+        Job::Backfill { reader, author } => {
+            keys::job_checkpoint("BACKFILL", &format!("{reader}#{author}"))
+        }
+        Job::Purge { reader, author } => {
+            keys::job_checkpoint("PURGE", &format!("{reader}#{author}"))
+        }
+    }
+}
+
+fn epoch_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Reads a partition's items under a prefix, newest first, a page at a time.

@@ -26,6 +26,7 @@
 //! | feed entry               | `FEED#<reader>`        | `ARTICLE#<created>#<id>`       |
 //! | request claim            | `REQUEST#<user>`       | `<kind>#<fingerprint>` (TTL)   |
 //! | rate-limit window        | `LIMIT#<rule>#<who>`   | `<window start>` (TTL)         |
+//! | feed job checkpoint      | `JOB#<kind>#<ids>`     | `CHECKPOINT` (TTL)             |
 //!
 //! What a page of a list shows (an article's head and counters) is small and
 //! apart from what only one article's page shows (its body): a favorite or a
@@ -57,13 +58,15 @@ const MAX_SK_BYTES: usize = 1024;
 pub const SK: &str = "sk";
 
 /// Shards of the all-articles list and of its counter: every article goes to
-/// one, by its id. Each shard is a partition of its own, so creation is not
-/// held to one partition's write ceiling. Raising this is safe (readers read
-/// every shard, new ones start empty); lowering it would hide articles.
+/// one, by a hash of its id. Each shard is a partition of its own, so
+/// creation is not held to one partition's write ceiling. The hash depends
+/// on the number: changing it moves articles between shards, so it needs a
+/// migration of the entries and counters (a new layout version).
 pub const ARTICLE_SHARDS: u32 = 4;
 
 /// Shards of an article's favorites counter; each favorite adds to one at
-/// random, and its count is their sum.
+/// random, and its count is their sum. Every article is created with all of
+/// them, so changing the number needs a migration too.
 pub const FAVORITE_SHARDS: u32 = 4;
 
 /// Partitions of the `tags-by-use` index; each tag's counter is in one, by
@@ -464,6 +467,11 @@ pub fn request(user_id: &str, kind: &str, fingerprint: &str) -> Key {
         format!("REQUEST#{user_id}"),
         format!("{kind}#{fingerprint}"),
     )
+}
+
+/// Where the stream worker's run of a feed job got to (TTL).
+pub fn job_checkpoint(kind: &str, id: &str) -> Key {
+    Key::new(format!("JOB#{kind}#{id}"), "CHECKPOINT")
 }
 
 /// One fixed window of a rate limit: rule, who it limits, when it started.

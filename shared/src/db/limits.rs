@@ -4,7 +4,8 @@
 //! time-to-live, so nothing is left to clean up.
 //!
 //! Who a rule limits (a source IP, an email, a user id) is hashed into the
-//! key, so the table holds no address or email for it.
+//! key, so no address or email stands in the table as such. The hash is not
+//! keyed: anyone who can read the table and guess an address can confirm it.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -99,6 +100,16 @@ impl RateLimits {
     }
 }
 
+/// The key of `subject`'s current window of `rule`, now, and when the
+/// window ends (epoch seconds).
+fn window(rule: &Rule, subject: &str) -> (keys::Key, u64, u64) {
+    let length = rule.window.as_secs().max(1);
+    let now = epoch_seconds();
+    let start = now - now % length;
+    let key = keys::rate_window(rule.name, &subject_key(rule, subject), start);
+    (key, now, start + length)
+}
+
 fn epoch_seconds() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -115,6 +126,27 @@ fn subject_key(rule: &Rule, subject: &str) -> String {
 }
 
 impl Db {
+    /// Refuses `subject` if its window of `rule` is full, without counting
+    /// this request (for rules that count only some requests: failed logins).
+    pub async fn check(&self, rule: Option<&Rule>, subject: &str) -> Result<(), ApiError> {
+        let Some(rule) = rule else {
+            return Ok(());
+        };
+        let (key, now, end) = window(rule, subject);
+        let hits = self
+            .get("rate limit", &key)
+            .await?
+            .and_then(|item| item.get("hits")?.as_n().ok()?.parse::<u32>().ok())
+            .unwrap_or(0);
+        if hits >= rule.limit {
+            tracing::info!(rule = rule.name, "rate limit reached");
+            return Err(ApiError::RateLimited {
+                retry_after: (end - now).max(1),
+            });
+        }
+        Ok(())
+    }
+
     /// Counts one request by `subject` against `rule` (none: no limit). Past
     /// the limit, the answer is a 429 saying when the window ends; the
     /// refused request is not counted.
@@ -122,11 +154,7 @@ impl Db {
         let Some(rule) = rule else {
             return Ok(());
         };
-        let window = rule.window.as_secs().max(1);
-        let now = epoch_seconds();
-        let start = now - now % window;
-        let end = start + window;
-        let key = keys::rate_window(rule.name, &subject_key(rule, subject), start);
+        let (key, now, end) = window(rule, subject);
         let update = UpdateExpr::new()
             .add("hits", 1)
             .set(keys::EXPIRES_AT, AttributeValue::N(end.to_string()))

@@ -350,6 +350,44 @@ impl Db {
         Ok(())
     }
 
+    /// Writes one item, unconditionally.
+    pub(crate) async fn put_item(
+        &self,
+        operation: &'static str,
+        item: Item,
+    ) -> Result<(), ApiError> {
+        let output = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|err| sdk_error(operation, err))?;
+        instrument::consumed(Access::Write, &output.consumed_capacity);
+        Ok(())
+    }
+
+    /// Deletes one item; deleting what is not there is no error.
+    pub(crate) async fn delete_item(
+        &self,
+        operation: &'static str,
+        key: &Key,
+    ) -> Result<(), ApiError> {
+        let output = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key.to_map()))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|err| sdk_error(operation, err))?;
+        instrument::consumed(Access::Write, &output.consumed_capacity);
+        Ok(())
+    }
+
     pub(crate) fn put(&self, item: Item, condition: Option<Expr>) -> TransactWriteItem {
         let (expression, names, values) = Expr::parts(condition);
         let put = aws_sdk_dynamodb::types::Put::builder()

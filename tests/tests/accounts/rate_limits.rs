@@ -1,6 +1,6 @@
-//! Login and registration limits: per source IP, and for login per email
-//! whatever the address, so guesses at one account can't be spread over
-//! many addresses. Past a limit the answer is a 429 in the RealWorld error
+//! Login and registration limits: per source IP, and for failed logins per
+//! email whatever the address, so guesses at one account can't be spread
+//! over many addresses, while its owner's logins never count. Past a limit the answer is a 429 in the RealWorld error
 //! shape with `Retry-After`, before any password is hashed.
 
 use std::sync::Arc;
@@ -43,6 +43,11 @@ async fn login_attempts_for_one_email_are_limited_whatever_the_address() {
     .remove(0);
     register(&app, "jake").await;
     register(&app, "ann").await;
+    // The owner's own logins are not counted against the account.
+    for _ in 0..5 {
+        let r = login_from(&app, "192.0.2.50", &email_of("jake"), PASSWORD).await;
+        assert_status(&r, 200);
+    }
     // Three guesses, each from another address.
     for i in 0..3 {
         let r = login_from(
@@ -102,7 +107,7 @@ async fn registrations_from_one_address_are_limited() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_logins_for_one_email_get_exactly_the_limit() {
+async fn concurrent_failed_logins_for_one_email_get_exactly_the_limit() {
     let apps: Vec<Arc<App>> = harness::apps_configured(3, |c| {
         c.rate_limits.login_per_email = rule("login-email", "4/900");
     })
@@ -118,7 +123,7 @@ async fn concurrent_logins_for_one_email_get_exactly_the_limit() {
                 &app,
                 &format!("198.51.100.{i}"),
                 &email_of("jake"),
-                PASSWORD,
+                "wrong-guess",
             )
             .await
             .status
@@ -129,7 +134,10 @@ async fn concurrent_logins_for_one_email_get_exactly_the_limit() {
         .into_iter()
         .map(|s| s.expect("task ran"))
         .collect();
-    let ok = statuses.iter().filter(|s| **s == 200).count();
+    let refused = statuses.iter().filter(|s| **s == 401).count();
     let limited = statuses.iter().filter(|s| **s == 429).count();
-    assert_eq!((ok, limited), (4, 8), "{statuses:?}");
+    assert_eq!((refused, limited), (4, 8), "{statuses:?}");
+    // The window is full: even the right password waits for it to end.
+    let r = login_from(&apps[0], "198.51.100.99", &email_of("jake"), PASSWORD).await;
+    assert_rate_limited(&r);
 }

@@ -191,3 +191,159 @@ async fn follows_unfollows_posts_and_deletions_racing_leave_every_feed_exact() {
         assert_eq!(slugs(&r).len() as u64, count(&r), "{}", r.body);
     }
 }
+
+/// The user id a token names.
+fn id_of(app: &App, token: &str) -> String {
+    app.tokens().unwrap().verify(token).unwrap()
+}
+
+#[tokio::test]
+async fn an_entry_left_by_a_deletion_racing_an_unfollow_goes_on_the_next_read() {
+    let app = app().await;
+    let mut worker = harness::worker(&app).await;
+    let jake = register(&app, "jake").await;
+    let reader = register(&app, "reader").await;
+    follow(&app, &reader, "jake").await;
+    let doomed = create_article(&app, &jake, "Doomed", &[]).await;
+    let kept = create_article(&app, &jake, "Kept", &[]).await;
+    harness::run_worker(&app, &mut worker).await;
+    assert_list(&feed(&app, Some(&reader), &[]).await, &[&kept, &doomed], 2);
+
+    // The deletion lands, then the unfollow, before either job has reached
+    // the reader: the deletion's job no longer finds the reader among the
+    // followers, the unfollow's no longer finds the article.
+    let (jake_id, reader_id) = (id_of(&app, &jake), id_of(&app, &reader));
+    let article = app.db.article_by_slug(&doomed).await.unwrap();
+    app.db.delete_article(article, &jake_id).await.unwrap();
+    app.db.unfollow(&reader_id, &jake_id).await.unwrap();
+    harness::run_worker(&app, &mut worker).await;
+    assert!(
+        !audit::problems(&app).await.is_empty(),
+        "the race leaves an entry of the deleted article"
+    );
+
+    // The first read of the page shows only what is there and takes the
+    // leftover out, with its count.
+    assert_list(&feed(&app, Some(&reader), &[]).await, &[], 1);
+    assert_list(&feed(&app, Some(&reader), &[]).await, &[], 0);
+    audit::assert_consistent(&app).await;
+    drop(kept);
+}
+
+#[tokio::test]
+async fn an_unfollowed_authors_entries_go_on_the_next_read_whatever_the_worker_did() {
+    let app = app().await;
+    let jake = register(&app, "jake").await;
+    let ann = register(&app, "ann").await;
+    let reader = register(&app, "reader").await;
+    follow(&app, &reader, "jake").await;
+    follow(&app, &reader, "ann").await;
+    let j = create_article(&app, &jake, "Jake's", &[]).await;
+    let a = create_article(&app, &ann, "Ann's", &[]).await;
+    assert_list(&feed(&app, Some(&reader), &[]).await, &[&a, &j], 2);
+    // An unfollow whose purge has not run.
+    let (jake_id, reader_id) = (id_of(&app, &jake), id_of(&app, &reader));
+    app.db.unfollow(&reader_id, &jake_id).await.unwrap();
+    assert_list(&feed(&app, Some(&reader), &[]).await, &[&a], 2);
+    assert_list(&feed(&app, Some(&reader), &[]).await, &[&a], 1);
+    // The purge, when it runs, finds nothing left to do.
+    let mut worker = harness::worker(&app).await;
+    harness::run_worker(&app, &mut worker).await;
+    assert_list(&feed(&app, Some(&reader), &[]).await, &[&a], 1);
+    audit::assert_consistent(&app).await;
+}
+
+#[tokio::test]
+async fn the_worker_resumes_a_job_where_its_last_run_for_the_same_record_stopped() {
+    use shared::db::feed::{Budget, Job, Published};
+    let app = app().await;
+    let jake = register(&app, "jake").await;
+    let mut readers = Vec::new();
+    for i in 0..6 {
+        let reader = register(&app, &format!("reader{i}")).await;
+        follow(&app, &reader, "jake").await;
+        readers.push(id_of(&app, &reader));
+    }
+    let jake_id = id_of(&app, &jake);
+    let made = app
+        .db
+        .create_article(shared::db::articles::NewArticle {
+            title: "Resumed".into(),
+            description: "d".into(),
+            body: "b".into(),
+            tag_list: Vec::new(),
+            author_id: jake_id.clone(),
+        })
+        .await
+        .unwrap();
+    // A checkpoint as a run cut short leaves it: followers are read in
+    // descending order of their keys, and the first three were done.
+    let mut followers: Vec<String> = readers.clone();
+    followers.sort();
+    followers.reverse();
+    let (done, rest) = followers.split_at(3);
+    let below = shared::db::keys::follower(&jake_id, done.last().unwrap()).sk;
+    let checkpoint = shared::db::keys::job_checkpoint("PUBLISH", &made.id);
+    let mut item = checkpoint.to_map();
+    for (name, value) in [("record", "seq-1"), ("below", below.as_str())] {
+        item.insert(
+            name.into(),
+            aws_sdk_dynamodb::types::AttributeValue::S(value.into()),
+        );
+    }
+    item.insert(
+        "expires_at".into(),
+        aws_sdk_dynamodb::types::AttributeValue::N("9999999999".into()),
+    );
+    app.db
+        .client()
+        .put_item()
+        .table_name(app.db.table())
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+    let job = Job::Publish(Published::from(&made));
+    let far = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let budget = |record: &str| Budget::Until {
+        deadline: far,
+        record: record.to_owned(),
+    };
+    let run = app.db.run(&job, budget("seq-1")).await.unwrap();
+    assert!(run.finished);
+    assert_eq!(
+        run.changed,
+        rest.len(),
+        "only the followers after the checkpoint"
+    );
+    let has_entry = |reader: &String| {
+        let entry = shared::db::keys::feed(reader).entry(&made.position());
+        let app = &app;
+        async move {
+            app.db
+                .client()
+                .get_item()
+                .table_name(app.db.table())
+                .set_key(Some(entry.to_map()))
+                .send()
+                .await
+                .unwrap()
+                .item
+                .is_some()
+        }
+    };
+    for reader in done {
+        assert!(!has_entry(reader).await, "{reader} was skipped as done");
+    }
+    for reader in rest {
+        assert!(has_entry(reader).await, "{reader} got the article");
+    }
+    // The finished job forgets its checkpoint; another record's run of the
+    // same job starts from the top and completes the rest.
+    let again = app.db.run(&job, budget("seq-2")).await.unwrap();
+    assert_eq!((again.finished, again.changed), (true, done.len()));
+    for reader in &followers {
+        assert!(has_entry(reader).await);
+    }
+    audit::assert_consistent(&app).await;
+}
