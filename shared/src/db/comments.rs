@@ -107,39 +107,52 @@ impl Db {
 
     /// Takes the article's next comment id.
     async fn next_comment_id(&self, article_id: &str) -> Result<u64, ApiError> {
-        let update = UpdateExpr::new().add("comment_seq", 1).condition(|c| {
-            c.and_exists(keys::PK);
-        });
-        let (expression, condition, names, values) = update.into_parts();
-        let result = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(keys::comment_sequence(article_id).to_map()))
-            .update_expression(expression)
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .return_values(ReturnValue::UpdatedNew)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await;
-        let output = match result {
-            Ok(output) => output,
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                return Err(ApiError::NotFound("article"));
-            }
-            Err(err) => return Err(sdk_error("next comment id", err)),
-        };
-        consumed(Access::Write, &output.consumed_capacity);
-        output
-            .attributes
-            .and_then(|a| a.get("comment_seq")?.as_n().ok()?.parse().ok())
-            .ok_or_else(|| ApiError::internal("comment_seq missing from the update's answer"))
+        let mut backoff = self.backoff();
+        loop {
+            let update = UpdateExpr::new().add("comment_seq", 1).condition(|c| {
+                c.and_exists(keys::PK);
+            });
+            let (expression, condition, names, values) = update.into_parts();
+            let result = self
+                .client()
+                .update_item()
+                .table_name(self.table())
+                .set_key(Some(keys::comment_sequence(article_id).to_map()))
+                .update_expression(expression)
+                .set_condition_expression(condition)
+                .set_expression_attribute_names(names)
+                .set_expression_attribute_values(values)
+                .return_values(ReturnValue::UpdatedNew)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await;
+            let output = match result {
+                Ok(output) => output,
+                Err(err)
+                    if err
+                        .as_service_error()
+                        .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+                {
+                    return Err(ApiError::NotFound("article"));
+                }
+                // Another comment's transaction holds the sequence (it checks
+                // the article is there): take a turn, as a transaction would.
+                Err(err)
+                    if err
+                        .as_service_error()
+                        .is_some_and(|e| e.is_transaction_conflict_exception())
+                        && backoff.wait().await =>
+                {
+                    continue;
+                }
+                Err(err) => return Err(sdk_error("next comment id", err)),
+            };
+            consumed(Access::Write, &output.consumed_capacity);
+            return output
+                .attributes
+                .and_then(|a| a.get("comment_seq")?.as_n().ok()?.parse().ok())
+                .ok_or_else(|| ApiError::internal("comment_seq missing from the update's answer"));
+        }
     }
 
     /// A page of the article's comments, newest first.

@@ -388,6 +388,11 @@ impl Db {
         Ok(())
     }
 
+    /// Backoff for a retry this layer does itself, within the database bound.
+    pub(crate) fn backoff(&self) -> Backoff {
+        Backoff::new(self.retry_budget)
+    }
+
     pub(crate) fn put(&self, item: Item, condition: Option<Expr>) -> TransactWriteItem {
         let (expression, names, values) = Expr::parts(condition);
         let put = aws_sdk_dynamodb::types::Put::builder()
@@ -467,7 +472,7 @@ impl Cancellation {
 /// a time budget: concurrent transactions on one item (a counter) conflict
 /// and must take turns, and how long that takes depends on how many there
 /// are, not on a count of attempts.
-struct Backoff {
+pub(crate) struct Backoff {
     attempt: u32,
     started: std::time::Instant,
     budget: Duration,
@@ -484,7 +489,7 @@ impl Backoff {
 
     /// Sleeps before the next attempt; false once the attempts or the
     /// budget are used up.
-    async fn wait(&mut self) -> bool {
+    pub(crate) async fn wait(&mut self) -> bool {
         let left = self.budget.saturating_sub(self.started.elapsed());
         if self.attempt >= MAX_ATTEMPTS || left.is_zero() {
             return false;
