@@ -4,7 +4,8 @@
 # against DynamoDB Local of its own. Results: target/bench/results.{md,json}.
 #   --quick              one function (and health's TLS cold start), few runs,
 #                        small extremes: CI keeps the harness working
-#   --function NAME      one function, full runs
+#   --function NAME      one function, full runs (no extremes, which need
+#                        the functions they measure)
 # A full run also builds health and get-current-user with AWS-LC's CPU-jitter
 # entropy source (in target/bench-jitter, so the deployed build stays as it
 # is) and compares their TLS cold starts with the deployed build's.
@@ -27,14 +28,21 @@ done
 
 cd "$ROOT"
 if [ -n "$function" ]; then
-  bins=(--bin "$function")
+  built=("$function")
 elif [ "$quick" = 1 ]; then
   # get-article's figures, health's TLS cold start, and the functions the
   # extremes measure.
-  bins=(--bin get-article --bin health --bin favorite-article --bin list-comments
-        --bin feed-articles --bin list-articles --bin create-article --bin follow-user)
+  built=(get-article health favorite-article list-comments feed-articles
+         list-articles create-article follow-user)
 else
-  bins=() # every function: the default members
+  built=() # every function: the default members
+fi
+bins=()
+for name in "${built[@]}"; do bins+=(--bin "$name"); done
+# The harness measures what this run built, whatever else target/lambda
+# holds (`make package` leaves arm64 binaries there).
+if [ ${#built[@]} -gt 0 ]; then
+  args+=(--built "$(IFS=,; echo "${built[*]}")")
 fi
 # The functions as `sam build` builds them (the default members, so the same
 # features), then the floor and the harness from the test crate on their own:

@@ -91,22 +91,28 @@ async fn main() -> Result<(), Error> {
     let endpoint = harness::endpoint();
     let upstream: SocketAddr = endpoint.trim_start_matches("http://").parse()?;
 
-    // The workspace's function crates that were built; a build directory
-    // may also hold binaries of functions since renamed or removed.
+    // The workspace's function crates that this run built (`--built`, when
+    // it built only some). The build directory may also hold binaries of
+    // functions since renamed or removed, or `make package`'s arm64 ones.
+    let built: Option<Vec<String>> =
+        flag("--built").map(|names| names.split(',').map(str::to_owned).collect());
+    let is_built = |name: &str| match &built {
+        Some(names) => names.iter().any(|n| n == name),
+        None => lambda_dir.join(name).join("bootstrap").is_file(),
+    };
     let crates = template_path()
         .parent()
         .map(|root| root.join("functions"))
         .ok_or("the template has a folder")?;
     let mut functions: Vec<String> = std::fs::read_dir(&crates)?
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|name| {
-            // The stream worker takes no HTTP request; its cost is its table writes.
-            name != "stream-worker" && lambda_dir.join(name).join("bootstrap").is_file()
-        })
+        // The stream worker takes no HTTP request; its cost is its table writes.
+        .filter(|name| name != "stream-worker" && is_built(name))
         .collect();
     functions.sort();
-    if let Some(only) = flag("--function") {
-        functions.retain(|f| *f == only);
+    let single = flag("--function");
+    if let Some(only) = &single {
+        functions.retain(|f| f == only);
     } else if quick {
         functions.retain(|f| f == "get-article");
     }
@@ -171,34 +177,36 @@ async fn main() -> Result<(), Error> {
         )
         .collect();
     for function in ENTROPY_FUNCTIONS {
-        if lambda_dir.join(function).join("bootstrap").is_file() {
-            // The platform bundle's share of the first connection.
-            eprintln!("cold starts of {function} (trusting the run's CA alone)");
-            let mut ca_only = env.clone();
-            for (k, v) in &mut ca_only {
-                if k == "SSL_CERT_FILE" {
-                    *v = pki.ca_only.display().to_string();
-                }
-            }
-            let (cold, first) = cold_starts(
-                &lambda_dir,
-                function,
-                &ca_only,
-                plan.cold_runs,
-                None,
-                &mut fixture,
-            )
-            .await?;
-            entropy.push(report::ColdStarts {
-                function: function.to_string(),
-                build: "deployed, trusting one CA instead of the platform bundle".to_owned(),
-                cpu: "full core".to_owned(),
-                cold,
-                first,
-            });
+        if !is_built(function) {
+            continue;
         }
+        // The platform bundle's share of the first connection.
+        eprintln!("cold starts of {function} (trusting the run's CA alone)");
+        let mut ca_only = env.clone();
+        for (k, v) in &mut ca_only {
+            if k == "SSL_CERT_FILE" {
+                *v = pki.ca_only.display().to_string();
+            }
+        }
+        let (cold, first) = cold_starts(
+            &lambda_dir,
+            function,
+            &ca_only,
+            plan.cold_runs,
+            None,
+            &mut fixture,
+        )
+        .await?;
+        entropy.push(report::ColdStarts {
+            function: function.to_string(),
+            build: "deployed, trusting one CA instead of the platform bundle".to_owned(),
+            cpu: "full core".to_owned(),
+            cold,
+            first,
+        });
         for (build, dir) in &builds {
-            if !dir.join(function).join("bootstrap").is_file() {
+            let deployed = *dir == lambda_dir.as_path();
+            if !deployed && !dir.join(function).join("bootstrap").is_file() {
                 continue;
             }
             for cpu in [None, share.as_ref().ok()] {
@@ -239,29 +247,41 @@ async fn main() -> Result<(), Error> {
         figures.write_units_large = writes;
     }
 
-    eprintln!("measuring the extremes");
-    let sizes = if quick {
-        &extremes::QUICK
+    // The extremes need their own functions, which `--function` does not build.
+    let extremes = if single.is_none() {
+        eprintln!("measuring the extremes");
+        let sizes = if quick {
+            &extremes::QUICK
+        } else {
+            &extremes::FULL
+        };
+        let run = (fixture.author_id.as_str(), plan.large);
+        Some(extremes::run(&app, &lambda_dir, &env, &proxy, sizes, run).await?)
     } else {
-        &extremes::FULL
+        None
     };
-    let extremes = extremes::run(
-        &app,
-        &lambda_dir,
-        &env,
-        &proxy,
-        sizes,
-        (&fixture.author_id, plan.large),
-    )
-    .await?;
 
     eprintln!("timing the SDK configuration at cold start");
     let sdk = sdk_init::compare(&env, if quick { 5 } else { 30 })?;
 
     report::write(&out_dir, &floor, &results, plan.small, plan.large, quick)?;
     report::write_sdk_init(&out_dir, &sdk)?;
-    report::write_entropy(&out_dir, &entropy, &share_note, jitter_dir.is_some())?;
-    extremes::write(&out_dir, &extremes)?;
+    // Sections this run did not measure are left out, their files removed,
+    // so no figure of an earlier run passes for this one's.
+    for (measured, file) in [
+        (!entropy.is_empty(), "entropy.json"),
+        (extremes.is_some(), "extremes.json"),
+    ] {
+        if !measured {
+            let _ = std::fs::remove_file(out_dir.join(file));
+        }
+    }
+    if !entropy.is_empty() {
+        report::write_entropy(&out_dir, &entropy, &share_note, jitter_dir.is_some())?;
+    }
+    if let Some(extremes) = &extremes {
+        extremes::write(&out_dir, extremes)?;
+    }
     Ok(())
 }
 
