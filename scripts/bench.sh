@@ -37,8 +37,10 @@ elif [ "$quick" = 1 ]; then
 else
   built=() # every function: the default members
 fi
+# `${a[@]+"${a[@]}"}` because bash before 4.4 calls an empty array unbound
+# under `set -u`.
 bins=()
-for name in "${built[@]}"; do bins+=(--bin "$name"); done
+for name in ${built[@]+"${built[@]}"}; do bins+=(--bin "$name"); done
 # The harness measures what this run built, whatever else target/lambda
 # holds (`make package` leaves arm64 binaries there).
 if [ ${#built[@]} -gt 0 ]; then
@@ -48,7 +50,7 @@ fi
 # features), then the floor and the harness from the test crate on their own:
 # built together, the harness's features would leak into the functions.
 log "building the functions (release profile)"
-cargo lambda build --release --x86-64 "${bins[@]}"
+cargo lambda build --release --x86-64 ${bins[@]+"${bins[@]}"}
 log "building the floor and the harness (release profile)"
 cargo lambda build --release --x86-64 -p conduit-tests --bin floor --bin bench
 if [ "$quick" = 0 ] && [ -z "$function" ]; then
@@ -64,4 +66,4 @@ trap 'stop_pids "$DYNAMODB_PID"' EXIT
 start_dynamodb "$port"
 
 DYNAMODB_ENDPOINT="http://127.0.0.1:$port" target/lambda/bench/bootstrap \
-  --lambda-dir target/lambda --out target/bench "${args[@]}"
+  --lambda-dir target/lambda --out target/bench ${args[@]+"${args[@]}"}

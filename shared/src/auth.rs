@@ -110,8 +110,12 @@ async fn existing(app: &App, id: String) -> Result<String, ApiError> {
 }
 
 fn hasher() -> Hasher {
+    hasher_with(&MEMORY)
+}
+
+fn hasher_with(memory: &'static MemoryPool) -> Hasher {
     let params = Params::new(19 * 1024, 2, 1, None).expect("constant argon2 parameters are valid");
-    Hasher::new(Algorithm::Argon2id, Version::V0x13, params)
+    Hasher::new(Algorithm::Argon2id, Version::V0x13, params, memory)
 }
 
 /// argon2 whose working memory (19 MiB at the parameters above) is kept
@@ -129,6 +133,7 @@ struct Hasher {
     algorithm: Algorithm,
     version: Version,
     argon2: Argon2<'static>,
+    memory: &'static MemoryPool,
 }
 
 /// Working memory of finished hashes, waiting for the next.
@@ -150,11 +155,17 @@ impl MemoryPool {
 }
 
 impl Hasher {
-    fn new(algorithm: Algorithm, version: Version, params: Params) -> Self {
+    fn new(
+        algorithm: Algorithm,
+        version: Version,
+        params: Params,
+        memory: &'static MemoryPool,
+    ) -> Self {
         Self {
             algorithm,
             version,
             argon2: Argon2::new(algorithm, version, params),
+            memory,
         }
     }
 
@@ -177,7 +188,7 @@ impl PasswordHasher for Hasher {
         let params = self.params();
         let length = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
         let output = Output::init_with(length, |out| {
-            MEMORY
+            self.memory
                 .with(params.block_count(), |memory| {
                     self.argon2
                         .hash_password_into_with_memory(password, salt_bytes, out, memory)
@@ -209,7 +220,7 @@ impl PasswordHasher for Hasher {
             .map(Version::try_from)
             .transpose()?
             .unwrap_or_default();
-        Self::new(algorithm, version, params).hash_password(password, salt)
+        Self::new(algorithm, version, params, self.memory).hash_password(password, salt)
     }
 }
 
@@ -387,6 +398,32 @@ mod tests {
             pool.with(64, |_| ());
         }
         assert_eq!(pool.0.lock().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn hashing_and_verifying_work_in_the_pools_memory() {
+        let pool: &'static MemoryPool = Box::leak(Box::new(MemoryPool(Mutex::new(Vec::new()))));
+        let blocks = hasher().params().block_count();
+        let held = || {
+            let memory = pool.0.lock().unwrap();
+            memory
+                .iter()
+                .map(|m| (m.as_ptr() as usize, m.len()))
+                .collect::<Vec<_>>()
+        };
+        let salt = SaltString::generate(&mut OsRng);
+        let hash = hasher_with(pool)
+            .hash_password(b"correct horse", &salt)
+            .unwrap();
+        let after_hash = held();
+        assert_eq!(after_hash.len(), 1);
+        assert_eq!(after_hash[0].1, blocks);
+        assert!(
+            hasher_with(pool)
+                .verify_password(b"correct horse", &hash)
+                .is_ok()
+        );
+        assert_eq!(held(), after_hash, "verification reused the same memory");
     }
 
     #[tokio::test]

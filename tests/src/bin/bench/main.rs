@@ -9,8 +9,10 @@
 //! beside the deployed build, at a full core and at a 256 MB function's CPU
 //! share (see `cpu`).
 //!
-//! Usage: bench [--quick] [--function NAME] --lambda-dir DIR [--jitter-dir DIR] --out DIR
-//! with `DYNAMODB_ENDPOINT` pointing at DynamoDB Local.
+//! Usage: bench [--quick] [--function NAME] [--built NAME,…] --lambda-dir DIR
+//!              [--jitter-dir DIR] --out DIR
+//! with `DYNAMODB_ENDPOINT` pointing at DynamoDB Local. `--built` names the
+//! functions the run built, when it built only some.
 
 mod cpu;
 mod extremes;
