@@ -34,11 +34,9 @@
 //! a missing article or an unfollowed author's, and is removed, with its
 //! count, by the first read of the page that holds it.
 
-use std::{
-    collections::HashSet,
-    time::{Instant, SystemTime, UNIX_EPOCH},
-};
+use std::{collections::HashSet, time::Instant};
 
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
 
@@ -47,7 +45,7 @@ use crate::ApiError;
 use super::{
     Db, Expr, Page, SortKeys, UpdateExpr,
     articles::{ArticlePage, ArticleRecord},
-    from_item,
+    epoch_seconds, from_item,
     keys::{self, Key, Position},
 };
 
@@ -208,12 +206,7 @@ impl Db {
                 };
                 let items = vec![
                     self.delete(&keys::feed(reader).entry(at), Some(Expr::exists(keys::PK))),
-                    self.update(
-                        &keys::user_counts(reader),
-                        UpdateExpr::new().add("feed_count", -1).condition(|c| {
-                            c.and_exists(keys::PK);
-                        }),
-                    ),
+                    self.feed_count_change(reader, -1),
                     self.condition_check(&condition, Expr::not_exists(keys::PK)),
                 ];
                 self.transact("drop stale feed entry", items)
@@ -295,7 +288,8 @@ impl Db {
                 .iter()
                 .filter_map(|key| keys::follower_of(&key.sk).map(str::to_owned))
                 .collect();
-            let todo = self.entries_to_change(&readers, article, change).await?;
+            let entry = |reader: &String| keys::feed(reader).entry(&article.position());
+            let todo = self.to_change(&readers, entry, change).await?;
             let changed: Vec<bool> = stream::iter(todo)
                 .map(|reader| async move { self.change_entry(&reader, article, change).await })
                 .buffer_unordered(CONCURRENCY)
@@ -340,7 +334,9 @@ impl Db {
                     created_at: position.created_at().to_owned(),
                 })
                 .collect();
-            let todo = self.articles_to_change(reader, &articles, change).await?;
+            let feed = keys::feed(reader);
+            let entry = |article: &Published| feed.entry(&article.position());
+            let todo = self.to_change(&articles, entry, change).await?;
             for chunk in todo.chunks(ENTRIES_PER_TRANSACTION) {
                 match self.change_entries(reader, author, chunk, change).await? {
                     Some(changed) => progress.changed += changed,
@@ -362,39 +358,31 @@ impl Db {
         Ok(progress)
     }
 
-    /// Which of `readers` need their entry of `article` changed: one
+    /// Which of `items` need their entry (`entry_of` each) changed: one
     /// batched read of the entries.
-    async fn entries_to_change(
+    async fn to_change<T: Clone>(
         &self,
-        readers: &[String],
-        article: &Published,
+        items: &[T],
+        entry_of: impl Fn(&T) -> Key,
         change: Change,
-    ) -> Result<Vec<String>, ApiError> {
-        let entry = |reader: &String| keys::feed(reader).entry(&article.position());
-        let present = self.present(readers.iter().map(entry).collect()).await?;
-        Ok(readers
+    ) -> Result<Vec<T>, ApiError> {
+        let present = self.present(items.iter().map(&entry_of).collect()).await?;
+        Ok(items
             .iter()
-            .filter(|reader| present.contains(&entry(reader)) != (change == Change::Add))
+            .filter(|item| present.contains(&entry_of(item)) != (change == Change::Add))
             .cloned()
             .collect())
     }
 
-    /// Which of `articles` need their entry in `reader`'s feed changed.
-    async fn articles_to_change(
-        &self,
-        reader: &str,
-        articles: &[Published],
-        change: Change,
-    ) -> Result<Vec<Published>, ApiError> {
-        let feed = keys::feed(reader);
-        let present = self
-            .present(articles.iter().map(|a| feed.entry(&a.position())).collect())
-            .await?;
-        Ok(articles
-            .iter()
-            .filter(|a| present.contains(&feed.entry(&a.position())) != (change == Change::Add))
-            .cloned()
-            .collect())
+    /// `reader`'s feed count moved by `delta`, with the entries that change
+    /// it; the reader must still exist.
+    fn feed_count_change(&self, reader: &str, delta: i64) -> TransactWriteItem {
+        self.update(
+            &keys::user_counts(reader),
+            UpdateExpr::new().add("feed_count", delta).condition(|c| {
+                c.and_exists(keys::PK);
+            }),
+        )
     }
 
     /// Which of these keys name an item.
@@ -427,12 +415,7 @@ impl Db {
             } else {
                 self.delete(&entry, Some(Expr::exists(keys::PK)))
             },
-            self.update(
-                &keys::user_counts(reader),
-                UpdateExpr::new().add("feed_count", delta).condition(|c| {
-                    c.and_exists(keys::PK);
-                }),
-            ),
+            self.feed_count_change(reader, delta),
         ];
         // Only while the reader follows the author: an unfollow that lands
         // first wins, and its purge (which runs after it) finds nothing.
@@ -469,12 +452,7 @@ impl Db {
                         Expr::not_exists(keys::PK)
                     },
                 ),
-                self.update(
-                    &keys::user_counts(reader),
-                    UpdateExpr::new().add("feed_count", delta).condition(|c| {
-                        c.and_exists(keys::PK);
-                    }),
-                ),
+                self.feed_count_change(reader, delta),
             ];
             // Item indices of each article's entry (and, for a backfill,
             // its existence check).
@@ -578,12 +556,6 @@ fn checkpoint_key(job: &Job) -> Key {
             keys::job_checkpoint("PURGE", &format!("{reader}#{author}"))
         }
     }
-}
-
-fn epoch_seconds() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// Reads a partition's items under a prefix, newest first, a page at a time.

@@ -7,13 +7,13 @@
 //! key, so no address or email stands in the table as such. The hash is not
 //! keyed: anyone who can read the table and guess an address can confirm it.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
 
 use crate::ApiError;
 
-use super::{Access, Db, UpdateExpr, consumed, keys, sdk_error};
+use super::{Access, Db, UpdateExpr, consumed, epoch_seconds, keys, sdk_error};
 
 /// The longest window: five digits of seconds, as the template's parameters
 /// allow (a little over a day).
@@ -108,12 +108,6 @@ fn window(rule: &Rule, subject: &str) -> (keys::Key, u64, u64) {
     let start = now - now % length;
     let key = keys::rate_window(rule.name, &subject_key(rule, subject), start);
     (key, now, start + length)
-}
-
-fn epoch_seconds() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// Who a rule counts, as it appears in the key: a hash, not the address or

@@ -22,7 +22,11 @@ pub mod views;
 
 mod expr;
 
-use std::{collections::HashMap, fmt::Debug, time::Duration};
+use std::{
+    collections::HashMap,
+    fmt::Debug,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
 
 use aws_sdk_dynamodb::{
     Client,
@@ -538,4 +542,11 @@ where
 
 pub(crate) fn from_item<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, ApiError> {
     serde_dynamo::from_item(item).map_err(ApiError::internal)
+}
+
+/// Now, in epoch seconds: the unit of the table's time-to-live attribute.
+pub(crate) fn epoch_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }

@@ -9,14 +9,14 @@
 //! deleted) the claim can be taken again, so sending the same content later
 //! creates anew. DynamoDB's time-to-live removes expired claims.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use crate::ApiError;
 
-use super::{Db, Expr, from_item, keys};
+use super::{Db, Expr, epoch_seconds, from_item, keys};
 
 /// How long a retry is recognised as one. Clients and SDKs retry within
 /// seconds; the window only has to outlast them.
@@ -48,12 +48,6 @@ fn fingerprint(parts: &[&str]) -> String {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, &input)
         .simple()
         .to_string()
-}
-
-fn epoch_seconds() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 impl CreateRequest {

@@ -227,7 +227,6 @@ async fn an_entry_left_by_a_deletion_racing_an_unfollow_goes_on_the_next_read() 
     assert_list(&feed(&app, Some(&reader), &[]).await, &[], 1);
     assert_list(&feed(&app, Some(&reader), &[]).await, &[], 0);
     audit::assert_consistent(&app).await;
-    drop(kept);
 }
 
 #[tokio::test]

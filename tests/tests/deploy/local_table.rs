@@ -16,25 +16,22 @@ async fn a_kept_table_of_another_layout_is_refused_and_an_empty_one_is_taken() {
     // Created and marked: found again as it is.
     assert!(!definition.create(client, table).await.unwrap());
 
+    let unmark = || async {
+        client
+            .delete_item()
+            .table_name(table)
+            .set_key(Some(keys::layout().to_map()))
+            .send()
+            .await
+            .unwrap();
+    };
+
     // An unmarked table with nothing in it holds no earlier layout.
-    let marker = keys::layout();
-    client
-        .delete_item()
-        .table_name(table)
-        .set_key(Some(marker.to_map()))
-        .send()
-        .await
-        .unwrap();
+    unmark().await;
     assert!(!definition.create(client, table).await.unwrap());
 
     // One holding an item of the first layout (and no marker) is refused.
-    client
-        .delete_item()
-        .table_name(table)
-        .set_key(Some(marker.to_map()))
-        .send()
-        .await
-        .unwrap();
+    unmark().await;
     let mut old = keys::Key {
         pk: "STATS".to_owned(),
         sk: "ARTICLES".to_owned(),
