@@ -52,7 +52,7 @@ fi
 log "building the functions (release profile)"
 cargo lambda build --release --x86-64 ${bins[@]+"${bins[@]}"}
 log "building the floor and the harness (release profile)"
-cargo lambda build --release --x86-64 -p conduit-tests --bin floor --bin bench
+cargo lambda build --release --x86-64 -p conduit-tools --bin floor --bin bench
 if [ "$quick" = 0 ] && [ -z "$function" ]; then
   log "building health and get-current-user with AWS-LC's jitter entropy (target/bench-jitter)"
   AWS_LC_SYS_NO_JITTER_ENTROPY=0 CARGO_TARGET_DIR="$ROOT/target/bench-jitter" \

@@ -36,9 +36,9 @@ cd "$ROOT"
 # which is what `cargo lambda watch` builds (the test crate's features would
 # make it a different build).
 cargo build --quiet --bins
-cargo run --quiet -p conduit-tests --bin create-table
+cargo run --quiet -p conduit-tools --bin create-table
 # The stream worker, fed as Lambda's event source mapping feeds it in AWS.
-cargo run --quiet -p conduit-tests --bin local-stream >"$LOCAL/local-stream-$api_port.log" 2>&1 &
+cargo run --quiet -p conduit-tools --bin local-stream >"$LOCAL/local-stream-$api_port.log" 2>&1 &
 WORKER_PID=$!
 cargo lambda watch -A 127.0.0.1 -P "$api_port" --ignore-changes >"$LOCAL/watch-$api_port.log" 2>&1 &
 WATCH_PID=$!

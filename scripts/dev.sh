@@ -22,11 +22,11 @@ trap 'exit 130' INT TERM
 
 start_dynamodb "$DYNAMODB_PORT" "$LOCAL/data"
 cd "$ROOT"
-cargo run --quiet -p conduit-tests --bin create-table
+cargo run --quiet -p conduit-tools --bin create-table
 # The stream worker (article cleanup), fed from the local table's stream as
 # Lambda's event source mapping feeds it in AWS; its log is in .local/.
-cargo build --quiet -p conduit-tests --bin local-stream
-cargo run --quiet -p conduit-tests --bin local-stream >"$LOCAL/local-stream.log" 2>&1 &
+cargo build --quiet -p conduit-tools --bin local-stream
+cargo run --quiet -p conduit-tools --bin local-stream >"$LOCAL/local-stream.log" 2>&1 &
 WORKER_PID=$!
 log "stream worker running (log: .local/local-stream.log)"
 log "API on http://127.0.0.1:$API_PORT/api (functions build on their first request)"

@@ -134,7 +134,9 @@ start_dynamodb() {
   fi
   log "DynamoDB Local on 127.0.0.1:$port (${dir:-in memory})"
   # No perf-data file in /tmp, and Java's temporary files under .local/ too.
-  java -Xmx512m -XX:-UsePerfData -Djava.io.tmpdir="$TMPDIR" -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" -jar "$jar" \
+  # The tests keep a table per test in memory: a heap of 2 GiB keeps the
+  # collector from pausing the database for seconds late in a run.
+  java -Xmx2g -XX:-UsePerfData -Djava.io.tmpdir="$TMPDIR" -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" -jar "$jar" \
     -port "$port" -sharedDb -disableTelemetry "${storage[@]}" >"$LOCAL/dynamodb-$port.log" 2>&1 &
   DYNAMODB_PID=$!
   wait_for_port "$port" "DynamoDB Local" 60

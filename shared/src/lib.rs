@@ -1,21 +1,31 @@
-//! What every Conduit function has in common: configuration, the DynamoDB data
-//! layer, authentication, request parsing and validation, and the one error type
-//! that turns every failure into a RealWorld error response.
+//! What every Conduit function has in common, in layers. Read it top down;
+//! each layer uses only the ones below it, never one above:
 //!
-//! A function crate only wires these together: parse, authorize, call `db`, render.
+//! 1. [`edge`], the HTTP edge: the entry point every function's `main`
+//!    calls, the list of routes, reading requests and writing responses.
+//! 2. [`app`], the application: who is calling (tokens), the sign-up and
+//!    sign-in policy, input rules, and the JSON documents of the API.
+//! 3. [`store`], the data, one surface per entity (users, articles,
+//!    comments, favorites, follows, feed, lists, tags, limits, requests),
+//!    each write doing what it implies, and the jobs it leaves.
+//! 4. [`table`], the table engine: DynamoDB calls, transactions with named
+//!    slots, partition walks, retries and what a failure means.
+//! 5. [`ground`]: the clock, the one error type, configuration, the key
+//!    design and telemetry.
+//!
+//! A function crate only wires these together: its `main` calls
+//! [`serve`], its handler reads the request, calls the store, and answers.
 
-pub mod auth;
-pub mod config;
-pub mod cursor;
-pub mod db;
-pub mod error;
-pub mod http;
-pub mod model;
-pub mod slug;
-pub mod telemetry;
-pub mod validate;
+pub mod app;
+pub mod edge;
+pub mod ground;
+pub mod store;
+pub mod table;
 
-mod app;
-
-pub use app::{App, sdk_config};
-pub use error::{ApiError, FieldErrors};
+pub use app::App;
+pub use edge::{
+    request, response,
+    routes::Function,
+    serve::{Served, serve, serve_events},
+};
+pub use ground::error::{ApiError, FieldErrors};

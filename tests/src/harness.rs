@@ -1,46 +1,20 @@
 //! What integration tests share: an `App` on a fresh table in DynamoDB Local,
-//! and real API Gateway HTTP API (v2) events for the handlers.
+//! and a client that sends real API Gateway HTTP API (v2) events to the
+//! handlers and reads their answers as the runtime would send them.
 
-use std::time::Duration;
+use std::{future::Future, pin::Pin, time::Duration};
 
+use conduit_tools::{
+    stream::{LocalWorker, StreamReader},
+    table::{TableDefinition, template_path},
+};
 use lambda_http::{Body, Request, Response, http::HeaderMap};
-use serde_json::{Map, Value, json};
-use shared::{App, config::Config};
+use serde_json::{Value, json};
+use shared::{App, Function, edge::serve::respond, ground::config::Config, response::Answer};
 
-use crate::table::{TableDefinition, template_path};
+pub use conduit_tools::event::{Call, call};
 
-/// DynamoDB Local's address, as `make test` exports it.
-pub fn endpoint() -> String {
-    std::env::var("DYNAMODB_ENDPOINT")
-        .expect("DYNAMODB_ENDPOINT is not set: run the integration tests with `make test`, which starts DynamoDB Local")
-}
-
-/// A configuration for tests. The signing secret is random per call: tests never
-/// depend on a known key, and no key lives in the repository.
-pub fn config(endpoint: &str, table: &str) -> Config {
-    let secret = format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    );
-    let values = [
-        ("TABLE_NAME", table.to_owned()),
-        ("JWT_SECRET", secret),
-        ("DYNAMODB_ENDPOINT", endpoint.to_owned()),
-        ("AWS_REGION", "us-east-1".to_owned()),
-    ];
-    let mut config = Config::from_lookup(|name| {
-        values
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.clone())
-    })
-    .expect("test configuration is valid");
-    // DynamoDB Local on a shared two-core machine, under race tests, answers
-    // far slower than the service; the deployed bound is the template's.
-    config.db_timeout = Duration::from_secs(10);
-    config
-}
+pub use conduit_tools::table::{config, endpoint};
 
 /// An `App` on its own new table, created from `template.yaml`.
 pub async fn app() -> App {
@@ -73,7 +47,7 @@ async fn apps_with(endpoints: &[String], adjust: impl Fn(&mut Config)) -> Vec<Ap
     let creator = App::new(&base).await.expect("app builds");
     TableDefinition::from_template(&template_path())
         .expect("template.yaml defines the table")
-        .create(creator.db.client(), &table)
+        .create(creator.store.table().client(), &table)
         .await
         .expect("table is created in DynamoDB Local");
     apps
@@ -85,18 +59,19 @@ pub async fn apps(n: usize) -> Vec<App> {
 }
 
 /// The stream worker on `app`'s table, reading its stream from the start.
-pub async fn worker(app: &App) -> crate::stream::LocalWorker {
-    let reader = crate::stream::StreamReader::new(app.db.client(), &endpoint(), app.db.table())
+pub async fn worker(app: &App) -> LocalWorker {
+    let table = app.store.table();
+    let reader = StreamReader::new(table.client(), &endpoint(), table.name())
         .await
         .expect("the test table has a stream");
-    crate::stream::LocalWorker::new(reader)
+    LocalWorker::new(reader)
 }
 
 /// Runs the stream worker over everything `app`'s table stream holds that
 /// `worker` has not yet handled, until nothing is left to do.
-pub async fn run_worker(app: &App, worker: &mut crate::stream::LocalWorker) {
+pub async fn run_worker(app: &App, worker: &mut LocalWorker) {
     let answers = worker
-        .drain(&app.db, 20)
+        .drain(&app.store, 20)
         .await
         .expect("the stream is readable");
     if let Some(last) = answers.last() {
@@ -114,145 +89,6 @@ pub async fn app_at(endpoint: &str, timeout: Duration) -> App {
     App::new(&config).await.expect("app builds")
 }
 
-/// One API call, built as the HTTP API would deliver it to the function.
-#[derive(Debug, Clone)]
-pub struct Call {
-    method: String,
-    route: String,
-    path: String,
-    params: Map<String, Value>,
-    query: Vec<(String, String)>,
-    headers: Map<String, Value>,
-    body: Option<String>,
-    source_ip: String,
-}
-
-/// A call of `route` (`/api/profiles/{username}`) with `method`.
-pub fn call(method: &str, route: &str) -> Call {
-    Call {
-        method: method.to_owned(),
-        route: route.to_owned(),
-        path: route.to_owned(),
-        params: Map::new(),
-        query: Vec::new(),
-        headers: Map::new(),
-        body: None,
-        source_ip: "127.0.0.1".to_owned(),
-    }
-}
-
-impl Call {
-    /// Fills the path parameter `{name}`.
-    pub fn param(mut self, name: &str, value: &str) -> Self {
-        self.path = self.path.replace(&format!("{{{name}}}"), value);
-        self.params.insert(name.to_owned(), json!(value));
-        self
-    }
-
-    pub fn query(mut self, name: &str, value: &str) -> Self {
-        self.query.push((name.to_owned(), value.to_owned()));
-        self
-    }
-
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.insert(name.to_lowercase(), json!(value));
-        self
-    }
-
-    /// `Authorization: Token <token>`, the RealWorld scheme.
-    pub fn token(self, token: &str) -> Self {
-        self.header("authorization", &format!("Token {token}"))
-    }
-
-    /// The client address API Gateway reports (`requestContext.http.sourceIp`).
-    pub fn from_ip(mut self, ip: &str) -> Self {
-        self.source_ip = ip.to_owned();
-        self
-    }
-
-    pub fn json(self, body: Value) -> Self {
-        self.body(&body.to_string())
-    }
-
-    pub fn body(mut self, raw: &str) -> Self {
-        self.body = Some(raw.to_owned());
-        self.header("content-type", "application/json")
-    }
-
-    /// The v2 event JSON, parsed the way the Lambda runtime parses it.
-    pub fn request(&self) -> Request {
-        lambda_http::request::from_str(&self.event().to_string())
-            .expect("a valid HTTP API v2 event")
-    }
-
-    /// The HTTP API (payload 2.0) event Lambda would receive for this call.
-    pub fn event(&self) -> Value {
-        let raw_query = self
-            .query
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let mut query = Map::new();
-        for (k, v) in &self.query {
-            // API Gateway joins repeated parameters with commas.
-            let joined = match query.get(k).and_then(Value::as_str) {
-                Some(prev) => format!("{prev},{v}"),
-                None => v.clone(),
-            };
-            query.insert(k.clone(), json!(joined));
-        }
-        let route_key = format!("{} {}", self.method, self.route);
-        let mut event = json!({
-            "version": "2.0",
-            "routeKey": route_key,
-            "rawPath": self.path,
-            "rawQueryString": raw_query,
-            "headers": self.headers,
-            "requestContext": {
-                "accountId": "123456789012",
-                "apiId": "local",
-                "domainName": "localhost",
-                "domainPrefix": "localhost",
-                "http": {
-                    "method": self.method,
-                    "path": self.path,
-                    "protocol": "HTTP/1.1",
-                    "sourceIp": self.source_ip,
-                    "userAgent": "conduit-tests"
-                },
-                "requestId": uuid::Uuid::new_v4().to_string(),
-                "routeKey": route_key,
-                "stage": "$default",
-                "time": "22/Nov/2026:00:00:00 +0000",
-                "timeEpoch": 0
-            },
-            "isBase64Encoded": false
-        });
-        if !query.is_empty() {
-            event["queryStringParameters"] = Value::Object(query);
-        }
-        if !self.params.is_empty() {
-            event["pathParameters"] = Value::Object(self.params.clone());
-        }
-        if let Some(body) = &self.body {
-            event["body"] = json!(body);
-        }
-        event
-    }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// A handler's response, with the body parsed as JSON (`Null` when empty).
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -268,8 +104,47 @@ impl Reply {
     }
 }
 
-pub fn reply(result: Result<Response<Body>, lambda_http::Error>) -> Reply {
-    let response = result.expect("handlers answer every request with a response");
+/// Sends `call` to the function that serves its route, as API Gateway
+/// would, and reads the answer as the runtime would send it.
+pub async fn send(app: &App, call: Call) -> Reply {
+    let function = Function::serving(call.method(), call.route())
+        .unwrap_or_else(|| panic!("no function serves {} {}", call.method(), call.route()));
+    reply(invoke(app, function, call.request()).await)
+}
+
+/// The handler of `function`, called as the runtime calls it. Each
+/// handler's state is boxed, so a test that calls many keeps only one on
+/// its stack at a time.
+pub async fn invoke(app: &App, function: Function, req: Request) -> Response<Body> {
+    type Pending<'a> = Pin<Box<dyn Future<Output = Answer> + Send + 'a>>;
+    let answer: Pending<'_> = match function {
+        Function::RegisterUser => Box::pin(register_user::handler(app, req)),
+        Function::LoginUser => Box::pin(login_user::handler(app, req)),
+        Function::GetCurrentUser => Box::pin(get_current_user::handler(app, req)),
+        Function::UpdateUser => Box::pin(update_user::handler(app, req)),
+        Function::GetProfile => Box::pin(get_profile::handler(app, req)),
+        Function::FollowUser => Box::pin(follow_user::handler(app, req)),
+        Function::UnfollowUser => Box::pin(unfollow_user::handler(app, req)),
+        Function::ListArticles => Box::pin(list_articles::handler(app, req)),
+        Function::FeedArticles => Box::pin(feed_articles::handler(app, req)),
+        Function::CreateArticle => Box::pin(create_article::handler(app, req)),
+        Function::GetArticle => Box::pin(get_article::handler(app, req)),
+        Function::UpdateArticle => Box::pin(update_article::handler(app, req)),
+        Function::DeleteArticle => Box::pin(delete_article::handler(app, req)),
+        Function::FavoriteArticle => Box::pin(favorite_article::handler(app, req)),
+        Function::UnfavoriteArticle => Box::pin(unfavorite_article::handler(app, req)),
+        Function::ListComments => Box::pin(list_comments::handler(app, req)),
+        Function::CreateComment => Box::pin(create_comment::handler(app, req)),
+        Function::DeleteComment => Box::pin(delete_comment::handler(app, req)),
+        Function::ListTags => Box::pin(list_tags::handler(app, req)),
+        Function::Health => Box::pin(health::handler(app, req)),
+        Function::StreamWorker => panic!("the stream worker serves no route"),
+    };
+    respond(answer).await
+}
+
+/// A response as a test reads it.
+pub fn reply(response: Response<Body>) -> Reply {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = match response.body() {

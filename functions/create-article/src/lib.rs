@@ -1,16 +1,17 @@
 //! `POST /api/articles`: publishes an article; 201 with the article.
 
-use lambda_http::{Body, Error, Request, Response};
+use lambda_http::Request;
 use serde::Deserialize;
 use shared::{
-    ApiError, App, FieldErrors, auth,
-    db::{
-        articles::NewArticle,
-        feed::{Job, Published},
+    App, FieldErrors,
+    app::{
+        auth,
+        validate::{self, ARTICLE_BODY_MAX, DESCRIPTION_MAX, Kind, Patch, TITLE_MAX},
+        views::ArticleBody,
     },
-    http,
-    model::ArticleBody,
-    validate::{self, ARTICLE_BODY_MAX, DESCRIPTION_MAX, Kind, Patch, TITLE_MAX},
+    request,
+    response::{self, Answer},
+    store::articles::NewArticle,
 };
 
 #[derive(Deserialize)]
@@ -28,13 +29,9 @@ struct Draft {
     tag_list: Patch<Vec<String>>,
 }
 
-pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    http::respond(create(app, &req).await)
-}
-
-async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let author_id = auth::require_user(app, req).await?;
-    let draft = http::parse_body::<Envelope>(req)?
+pub async fn handler(app: &App, req: Request) -> Answer {
+    let author_id = auth::require_user(app, &req).await?;
+    let draft = request::parse_body::<Envelope>(&req)?
         .article
         .unwrap_or_default();
     let mut errors = FieldErrors::new();
@@ -59,25 +56,20 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         ARTICLE_BODY_MAX,
         &mut errors,
     );
-    let tag_list = match draft.tag_list {
-        Patch::Absent => Some(Vec::new()),
-        Patch::Null => {
-            errors.add("tagList", "must be a list");
-            None
-        }
-        Patch::Value(tags) => validate::tags(tags, &mut errors),
-    };
+    let tag_list = validate::tag_list(draft.tag_list, Some(Vec::new()), &mut errors);
     let (Some(title), Some(description), Some(body), Some(tag_list)) =
         (title, description, body, tag_list)
     else {
-        return Err(ApiError::Validation(errors));
+        return Err(shared::ApiError::Validation(errors));
     };
-    app.db
+    app.store
+        .limits()
         .hit(app.limits.articles_per_user.as_ref(), &author_id)
         .await?;
     let article = app
-        .db
-        .create_article(NewArticle {
+        .store
+        .articles()
+        .create(NewArticle {
             title,
             description,
             body,
@@ -85,9 +77,5 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
             author_id: author_id.clone(),
         })
         .await?;
-    app.db
-        .run_at_once(&Job::Publish(Published::from(&article)))
-        .await;
-    let article = app.db.article_view(Some(&author_id), article).await?;
-    http::created(&ArticleBody { article })
+    response::created(&ArticleBody::new(&app.store, Some(&author_id), article).await?)
 }

@@ -1,11 +1,16 @@
 //! `POST /api/articles/{slug}/comments`: adds a comment; 201 with the comment.
 
-use lambda_http::{Body, Error, Request, Response};
+use lambda_http::Request;
 use serde::Deserialize;
 use shared::{
-    ApiError, App, FieldErrors, auth, http,
-    model::CommentBody,
-    validate::{self, COMMENT_BODY_MAX, Kind},
+    ApiError, App, FieldErrors,
+    app::{
+        auth,
+        validate::{self, COMMENT_BODY_MAX, Kind},
+        views::{self, CommentBody},
+    },
+    request,
+    response::{self, Answer},
 };
 
 #[derive(Deserialize)]
@@ -18,13 +23,9 @@ struct NewComment {
     body: Option<String>,
 }
 
-pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    http::respond(create(app, &req).await)
-}
-
-async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let author = auth::require_user(app, req).await?;
-    let comment = http::parse_body::<Envelope>(req)?
+pub async fn handler(app: &App, req: Request) -> Answer {
+    let author = auth::require_user(app, &req).await?;
+    let comment = request::parse_body::<Envelope>(&req)?
         .comment
         .unwrap_or_default();
     let mut errors = FieldErrors::new();
@@ -38,18 +39,18 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         return Err(ApiError::Validation(errors));
     };
     let article = app
-        .db
-        .article_by_slug(&http::path_param(req, "slug")?)
+        .store
+        .articles()
+        .by_slug(&request::path_param(&req, "slug")?)
         .await?;
-    app.db
+    app.store
+        .limits()
         .hit(app.limits.comments_per_user.as_ref(), &author)
         .await?;
-    let comment = app.db.create_comment(&article, &author, body).await?;
-    let comment = app
-        .db
-        .comment_views(Some(&author), vec![comment])
+    let comment = app.store.comments().create(&article, &author, body).await?;
+    let comment = views::comments(&app.store, Some(&author), vec![comment])
         .await?
         .pop()
         .ok_or_else(ApiError::token_invalid)?;
-    http::created(&CommentBody { comment })
+    response::created(&CommentBody { comment })
 }

@@ -1,24 +1,19 @@
 //! `DELETE /api/articles/{slug}`: the author deletes an article; 204.
 
-use lambda_http::{Body, Error, Request, Response};
+use lambda_http::Request;
 use shared::{
-    ApiError, App, auth,
-    db::feed::{Job, Published},
-    http,
+    App,
+    app::auth,
+    request,
+    response::{self, Answer},
 };
 
-pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    http::respond(delete(app, &req).await)
-}
-
-async fn delete(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let editor = auth::require_user(app, req).await?;
-    let article = app
-        .db
-        .article_by_slug(&http::path_param(req, "slug")?)
+pub async fn handler(app: &App, req: Request) -> Answer {
+    let editor = auth::require_user(app, &req).await?;
+    let articles = app.store.articles();
+    let article = articles
+        .by_slug(&request::path_param(&req, "slug")?)
         .await?;
-    let published = Published::from(&article);
-    app.db.delete_article(article, &editor).await?;
-    app.db.run_at_once(&Job::Unpublish(published)).await;
-    http::no_content()
+    articles.delete(article, &editor).await?;
+    response::no_content()
 }

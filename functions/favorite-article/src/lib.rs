@@ -1,19 +1,20 @@
 //! `POST /api/articles/{slug}/favorite`: favorites an article; doing it twice changes nothing.
 
-use lambda_http::{Body, Error, Request, Response};
-use shared::{ApiError, App, auth, http, model::ArticleBody};
+use lambda_http::Request;
+use shared::{
+    App,
+    app::{auth, views::ArticleBody},
+    request,
+    response::{self, Answer},
+};
 
-pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    http::respond(favorite(app, &req).await)
-}
-
-async fn favorite(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let user = auth::require_user(app, req).await?;
+pub async fn handler(app: &App, req: Request) -> Answer {
+    let user = auth::require_user(app, &req).await?;
     let article = app
-        .db
-        .article_by_slug(&http::path_param(req, "slug")?)
+        .store
+        .articles()
+        .by_slug(&request::path_param(&req, "slug")?)
         .await?;
-    app.db.favorite(&article, &user).await?;
-    let article = app.db.fresh_article_view(&user, &article.id).await?;
-    http::ok(&ArticleBody { article })
+    app.store.favorites().favorite(&article, &user).await?;
+    response::ok(&ArticleBody::fresh(&app.store, &user, &article.id).await?)
 }

@@ -1,8 +1,3 @@
-use lambda_http::Error;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
-    let metrics = shared::telemetry::init()?;
-    let app = shared::App::from_env().await?;
-    shared::telemetry::serve(metrics, |req| favorite_article::handler(&app, req)).await
+fn main() -> shared::Served {
+    shared::serve(shared::Function::FavoriteArticle, favorite_article::handler)
 }

@@ -1,41 +1,35 @@
 //! `POST /api/profiles/{username}/follow`: follows a user; idempotent. The
 //! user's newest articles join the caller's feed at once, the rest through
-//! the stream worker (see `db::feed`).
+//! the stream worker (see `store::feed`).
 
-use lambda_http::{Body, Error, Request, Response};
+use lambda_http::Request;
 use shared::{
-    ApiError, App, auth,
-    db::{feed::Job, follows::Followed},
-    http,
-    model::{Profile, ProfileBody},
+    ApiError, App,
+    app::{
+        auth,
+        views::{Profile, ProfileBody},
+    },
+    request,
+    response::{self, Answer},
+    store::follows::Followed,
 };
 
-pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    http::respond(follow(app, &req).await)
-}
-
-async fn follow(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let follower = auth::require_user(app, req).await?;
+pub async fn handler(app: &App, req: Request) -> Answer {
+    let follower = auth::require_user(app, &req).await?;
     let user = app
-        .db
-        .profile_owner(&http::path_param(req, "username")?)
+        .store
+        .users()
+        .profile_owner(&request::path_param(&req, "username")?)
         .await?;
     if user.id == follower {
         return Err(ApiError::field("profile", "cannot follow yourself"));
     }
-    match app.db.follow(&follower, &user.id).await? {
-        Followed::New => {
-            let job = Job::Backfill {
-                reader: follower,
-                author: user.id.clone(),
-            };
-            app.db.run_at_once(&job).await;
-        }
-        Followed::Already => {}
+    match app.store.follows().follow(&follower, &user.id).await? {
+        Followed::New | Followed::Already => {}
         // Deleted between the lookup and the write.
         Followed::Gone => return Err(ApiError::NotFound("profile")),
     }
-    http::ok(&ProfileBody {
+    response::ok(&ProfileBody {
         profile: Profile::new(&user, true),
     })
 }

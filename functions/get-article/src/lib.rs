@@ -1,18 +1,19 @@
 //! `GET /api/articles/{slug}`: one article, with its body.
 
-use lambda_http::{Body, Error, Request, Response};
-use shared::{ApiError, App, auth, http, model::ArticleBody};
+use lambda_http::Request;
+use shared::{
+    App,
+    app::{auth, views::ArticleBody},
+    request,
+    response::{self, Answer},
+};
 
-pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    http::respond(get(app, &req).await)
-}
-
-async fn get(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let viewer = auth::optional_user(app, req).await?;
+pub async fn handler(app: &App, req: Request) -> Answer {
+    let viewer = auth::optional_user(app, &req).await?;
     let article = app
-        .db
-        .article_by_slug_with_body(&http::path_param(req, "slug")?)
+        .store
+        .articles()
+        .by_slug_with_body(&request::path_param(&req, "slug")?)
         .await?;
-    let article = app.db.article_view(viewer.as_deref(), article).await?;
-    http::ok(&ArticleBody { article })
+    response::ok(&ArticleBody::new(&app.store, viewer.as_deref(), article).await?)
 }

@@ -1,27 +1,31 @@
 //! `GET /api/profiles/{username}`: a user's public profile; `following` is
 //! the caller's view (false without a token).
 
-use lambda_http::{Body, Error, Request, Response};
+use lambda_http::Request;
 use shared::{
-    ApiError, App, auth, http,
-    model::{Profile, ProfileBody},
+    App,
+    app::{
+        auth,
+        views::{Profile, ProfileBody},
+    },
+    request,
+    response::{self, Answer},
 };
 
-pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    http::respond(get_profile(app, &req).await)
-}
-
-async fn get_profile(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let viewer = auth::optional_user(app, req).await?;
+pub async fn handler(app: &App, req: Request) -> Answer {
+    let viewer = auth::optional_user(app, &req).await?;
     let user = app
-        .db
-        .profile_owner(&http::path_param(req, "username")?)
+        .store
+        .users()
+        .profile_owner(&request::path_param(&req, "username")?)
         .await?;
     let following = match viewer {
-        Some(viewer) if viewer != user.id => app.db.is_following(&viewer, &user.id).await?,
+        Some(viewer) if viewer != user.id => {
+            app.store.follows().is_following(&viewer, &user.id).await?
+        }
         _ => false,
     };
-    http::ok(&ProfileBody {
+    response::ok(&ProfileBody {
         profile: Profile::new(&user, following),
     })
 }

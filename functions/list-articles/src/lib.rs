@@ -2,24 +2,21 @@
 //! `author` or `favorited` (a username), paged by `limit` and `offset` or
 //! `cursor` (each page's `nextCursor`).
 
-use lambda_http::{Body, Error, Request, Response};
+use lambda_http::Request;
 use shared::{
-    ApiError, App, auth, cursor,
-    db::articles::{ArticleFilter, ArticlePage},
-    http,
-    model::ArticleList,
+    ApiError, App,
+    app::{auth, views::ArticleList},
+    request,
+    response::{self, Answer},
+    store::lists::ArticleFilter,
 };
 
-pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    http::respond(list(app, &req).await)
-}
-
-async fn list(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let viewer = auth::optional_user(app, req).await?;
-    let page = http::article_page(req)?;
-    let tag = http::query_param(req, "tag");
-    let author = http::query_param(req, "author");
-    let favorited = http::query_param(req, "favorited");
+pub async fn handler(app: &App, req: Request) -> Answer {
+    let viewer = auth::optional_user(app, &req).await?;
+    let page = request::article_page(&req)?;
+    let tag = request::query_param(&req, "tag");
+    let author = request::query_param(&req, "author");
+    let favorited = request::query_param(&req, "favorited");
     let filters = [&tag, &author, &favorited]
         .iter()
         .filter(|f| f.is_some())
@@ -33,15 +30,9 @@ async fn list(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     }
     // A username that does not exist matches no article.
     let user = match author.as_deref().or(favorited.as_deref()) {
-        Some(username) => match app.db.find_user_by_username(username).await? {
+        Some(username) => match app.store.users().by_username(username).await? {
             Some(user) => Some(user),
-            None => {
-                return http::ok(&ArticleList {
-                    articles: Vec::new(),
-                    articles_count: 0,
-                    next_cursor: None,
-                });
-            }
+            None => return response::ok(&ArticleList::empty()),
         },
         None => None,
     };
@@ -51,18 +42,7 @@ async fn list(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         (_, None, Some(user)) => ArticleFilter::FavoritedBy(user),
         _ => ArticleFilter::All,
     };
-    let ArticlePage {
-        articles,
-        count,
-        next,
-    } = app.db.list_articles(&filter, &page).await?;
-    let articles = app
-        .db
-        .article_views(viewer.as_deref(), articles, false)
-        .await?;
-    http::ok(&ArticleList {
-        articles,
-        articles_count: count,
-        next_cursor: next.as_ref().map(cursor::articles),
-    })
+    let page = app.store.lists().articles(&filter, &page).await?;
+    let shown = app.store.show(viewer.as_deref(), page).await?;
+    response::ok(&ArticleList::new(shown))
 }

@@ -2,27 +2,28 @@
 //! at most 50) at a time; each page's `nextCursor`, passed as `cursor`,
 //! gives the next.
 
-use lambda_http::{Body, Error, Request, Response};
-use shared::{ApiError, App, auth, cursor, http, model::CommentList};
+use lambda_http::Request;
+use shared::{
+    App,
+    app::{
+        auth, cursor,
+        views::{self, CommentList},
+    },
+    request,
+    response::{self, Answer},
+};
 
-pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    http::respond(list(app, &req).await)
-}
-
-async fn list(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let viewer = auth::optional_user(app, req).await?;
-    let page = http::comment_page(req)?;
+pub async fn handler(app: &App, req: Request) -> Answer {
+    let viewer = auth::optional_user(app, &req).await?;
+    let page = request::comment_page(&req)?;
     let article = app
-        .db
-        .article_by_slug(&http::path_param(req, "slug")?)
+        .store
+        .articles()
+        .by_slug(&request::path_param(&req, "slug")?)
         .await?;
-    let page = app.db.comments(&article.id, page).await?;
-    let comments = app
-        .db
-        .comment_views(viewer.as_deref(), page.comments)
-        .await?;
-    http::ok(&CommentList {
-        comments,
+    let page = app.store.comments().page(&article.id, page).await?;
+    response::ok(&CommentList {
+        comments: views::comments(&app.store, viewer.as_deref(), page.comments).await?,
         next_cursor: page.next.map(cursor::comments),
     })
 }

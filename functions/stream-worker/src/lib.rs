@@ -1,11 +1,11 @@
-//! The table's stream worker: what a write leaves that can be too large for
-//! one request (see `shared::db::changes`). A new article reaches its
+//! The table's stream worker: the jobs a write leaves that can be too large
+//! for one request (see `shared::store::jobs`). A new article reaches its
 //! author's followers' feeds; a deleted one leaves them, and its favorites
 //! and comments are removed; a follow or unfollow adds or takes out the
 //! followee's articles in the follower's feed. The event source mapping
 //! delivers only inserts and removals of article heads and follows.
 //!
-//! Records are handled in order. A record whose cleanup fails, or does not
+//! Records are handled in order. A record whose job fails, or does not
 //! finish before the invocation's deadline, is reported as the batch's first
 //! failure, so Lambda delivers it (and what follows it) again; every step is
 //! idempotent, so the retry picks up where this run stopped. After the
@@ -19,8 +19,9 @@ use aws_lambda_events::{
 };
 use lambda_runtime::{Error, LambdaEvent};
 use shared::{
-    db::{Db, changes::Change},
-    telemetry::names,
+    App,
+    ground::telemetry::names,
+    store::{Store, jobs::Job},
 };
 
 /// Time kept back from the invocation's deadline to answer before it: the
@@ -28,22 +29,22 @@ use shared::{
 /// meet throttling can take seconds.
 const MARGIN: Duration = Duration::from_secs(10);
 
-pub async fn handler(db: &Db, event: LambdaEvent<Event>) -> Result<DynamoDbEventResponse, Error> {
+pub async fn handler(app: &App, event: LambdaEvent<Event>) -> Result<DynamoDbEventResponse, Error> {
     let deadline = deadline(event.context.deadline());
-    Ok(process(db, event.payload.records, deadline).await)
+    Ok(process(&app.store, event.payload.records, deadline).await)
 }
 
-/// Does the work of every change in `records`, in order, stopping at the
+/// Does the job of every record in `records`, in order, stopping at the
 /// first that does not finish.
 pub async fn process(
-    db: &Db,
+    store: &Store,
     records: Vec<EventRecord>,
     deadline: Instant,
 ) -> DynamoDbEventResponse {
     let mut response = DynamoDbEventResponse::default();
     for record in records {
         let change = record.change;
-        let Some(work) = Change::of(
+        let Some(job) = Job::of(
             &record.event_name,
             change.keys,
             change.new_image,
@@ -52,17 +53,29 @@ pub async fn process(
             continue;
         };
         let sequence = change.sequence_number.clone().unwrap_or_default();
-        match db.apply(&work, deadline, &sequence).await {
+        match store.jobs().apply(&job, deadline, &sequence).await {
             Ok(done) if done.finished => {
                 metrics::counter!(names::RECORDS_APPLIED).increment(1);
-                tracing::info!(change = ?work, feed_entries = done.feed_entries, favorites = done.favorites, comments = done.comments, "change applied");
+                tracing::info!(
+                    ?job,
+                    feed_entries = done.feed_entries,
+                    favorites = done.favorites,
+                    comments = done.comments,
+                    "job done"
+                );
                 continue;
             }
             Ok(done) => {
-                tracing::warn!(change = ?work, feed_entries = done.feed_entries, favorites = done.favorites, comments = done.comments, "deadline reached; the record will be delivered again");
+                tracing::warn!(
+                    ?job,
+                    feed_entries = done.feed_entries,
+                    favorites = done.favorites,
+                    comments = done.comments,
+                    "deadline reached; the record will be delivered again"
+                );
             }
             Err(err) => {
-                tracing::error!(change = ?work, error = %err, "change failed; the record will be delivered again");
+                tracing::error!(?job, error = %err, "job failed; the record will be delivered again");
             }
         }
         metrics::counter!(names::RECORDS_FAILED).increment(1);

@@ -2,32 +2,26 @@
 //! idempotent. The user's articles leave the caller's feed at once (up to a
 //! page of them; the stream worker takes out the rest).
 
-use lambda_http::{Body, Error, Request, Response};
+use lambda_http::Request;
 use shared::{
-    ApiError, App, auth,
-    db::feed::Job,
-    http,
-    model::{Profile, ProfileBody},
+    App,
+    app::{
+        auth,
+        views::{Profile, ProfileBody},
+    },
+    request,
+    response::{self, Answer},
 };
 
-pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    http::respond(unfollow(app, &req).await)
-}
-
-async fn unfollow(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let follower = auth::require_user(app, req).await?;
+pub async fn handler(app: &App, req: Request) -> Answer {
+    let follower = auth::require_user(app, &req).await?;
     let user = app
-        .db
-        .profile_owner(&http::path_param(req, "username")?)
+        .store
+        .users()
+        .profile_owner(&request::path_param(&req, "username")?)
         .await?;
-    if app.db.unfollow(&follower, &user.id).await? {
-        let job = Job::Purge {
-            reader: follower,
-            author: user.id.clone(),
-        };
-        app.db.run_at_once(&job).await;
-    }
-    http::ok(&ProfileBody {
+    app.store.follows().unfollow(&follower, &user.id).await?;
+    response::ok(&ProfileBody {
         profile: Profile::new(&user, false),
     })
 }

@@ -1,8 +1,3 @@
-use lambda_http::Error;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
-    let metrics = shared::telemetry::init()?;
-    let app = shared::App::from_env().await?;
-    shared::telemetry::serve(metrics, |req| unfollow_user::handler(&app, req)).await
+fn main() -> shared::Served {
+    shared::serve(shared::Function::UnfollowUser, unfollow_user::handler)
 }

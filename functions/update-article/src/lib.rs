@@ -2,14 +2,18 @@
 //! tags. Absent fields stay; `tagList: []` clears the tags; `null` is refused.
 //! A new title gives the article a new slug.
 
-use lambda_http::{Body, Error, Request, Response};
+use lambda_http::Request;
 use serde::Deserialize;
 use shared::{
-    ApiError, App, FieldErrors, auth,
-    db::articles::ArticleChanges,
-    http,
-    model::ArticleBody,
-    validate::{self, ARTICLE_BODY_MAX, DESCRIPTION_MAX, Kind, Patch, TITLE_MAX},
+    App, FieldErrors,
+    app::{
+        auth,
+        validate::{self, ARTICLE_BODY_MAX, DESCRIPTION_MAX, Kind, Patch, TITLE_MAX},
+        views::ArticleBody,
+    },
+    request,
+    response::{self, Answer},
+    store::articles::ArticleChanges,
 };
 
 #[derive(Deserialize)]
@@ -30,13 +34,9 @@ struct Changes {
     tag_list: Patch<Vec<String>>,
 }
 
-pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    http::respond(update(app, &req).await)
-}
-
-async fn update(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let editor = auth::require_user(app, req).await?;
-    let changes = http::parse_body::<Envelope>(req)?
+pub async fn handler(app: &App, req: Request) -> Answer {
+    let editor = auth::require_user(app, &req).await?;
+    let changes = request::parse_body::<Envelope>(&req)?
         .article
         .unwrap_or_default();
     let mut errors = FieldErrors::new();
@@ -51,14 +51,7 @@ async fn update(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let body = changes.body.required("body", &mut errors, |v, e| {
         validate::text("body", Some(v), Kind::Prose, ARTICLE_BODY_MAX, e)
     });
-    let tag_list = match changes.tag_list {
-        Patch::Absent => None,
-        Patch::Null => {
-            errors.add("tagList", "must be a list");
-            None
-        }
-        Patch::Value(tags) => validate::tags(tags, &mut errors),
-    };
+    let tag_list = validate::tag_list(changes.tag_list, None, &mut errors);
     if title.is_none()
         && description.is_none()
         && body.is_none()
@@ -69,9 +62,9 @@ async fn update(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     }
     errors.into_result()?;
 
-    let article = app
-        .db
-        .article_by_slug_with_body(&http::path_param(req, "slug")?)
+    let articles = app.store.articles();
+    let article = articles
+        .by_slug_with_body(&request::path_param(&req, "slug")?)
         .await?;
     let changes = ArticleChanges {
         title,
@@ -79,7 +72,6 @@ async fn update(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         body,
         tag_list,
     };
-    let article = app.db.update_article(article, &editor, &changes).await?;
-    let article = app.db.article_view(Some(&editor), article).await?;
-    http::ok(&ArticleBody { article })
+    let article = articles.update(article, &editor, &changes).await?;
+    response::ok(&ArticleBody::new(&app.store, Some(&editor), article).await?)
 }

@@ -39,7 +39,7 @@ async fn concurrent_updates_of_different_fields_both_land() {
         lost.len(),
         lost.join("\n")
     );
-    conduit_tests::audit::assert_consistent(&app).await;
+    conduit_tools::audit::assert_consistent(&app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -83,7 +83,7 @@ async fn concurrent_renames_leave_exactly_the_final_name_claimed() {
             assert_eq!(reply.status, 201, "{name} should be free: {}", reply.body);
         }
     }
-    conduit_tests::audit::assert_consistent(&app).await;
+    conduit_tools::audit::assert_consistent(&app).await;
 }
 
 /// An app on DynamoDB Local behind a [`HoldingProxy`] that holds the first
@@ -94,9 +94,9 @@ async fn concurrent_renames_leave_exactly_the_final_name_claimed() {
 async fn app_behind_proxy(marker: &str) -> (HoldingProxy, shared::App, String, String) {
     let proxy = HoldingProxy::start(&harness::endpoint(), marker).await;
     let app = harness::app_at(&proxy.endpoint, Duration::from_secs(30)).await;
-    conduit_tests::table::TableDefinition::from_template(&conduit_tests::table::template_path())
+    conduit_tools::table::TableDefinition::from_template(&conduit_tools::table::template_path())
         .unwrap()
-        .create(app.db.client(), app.db.table())
+        .create(app.store.table().client(), app.store.table().name())
         .await
         .unwrap();
     let username = format!("u{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);

@@ -17,9 +17,9 @@ mod resilience;
 mod tokens;
 mod update;
 
-pub use conduit_tests::audit;
-use conduit_tests::harness::{self, Reply, call, reply};
+use conduit_tests::harness::{self, Reply, call, send};
 pub use conduit_tests::harness::{assert_reply, assert_status, errors};
+pub use conduit_tools::audit;
 use serde_json::{Value, json};
 use shared::App;
 
@@ -43,7 +43,7 @@ pub fn token_of(reply: &Reply) -> String {
 
 /// `POST /api/users` with any body.
 pub async fn register_body(app: &App, body: Value) -> Reply {
-    reply(register_user::handler(app, call("POST", "/api/users").json(body).request()).await)
+    send(app, call("POST", "/api/users").json(body)).await
 }
 
 /// `POST /api/users` with the three fields.
@@ -73,7 +73,7 @@ pub async fn login(app: &App, email: &str, password: &str) -> Reply {
 }
 
 pub async fn login_body(app: &App, body: Value) -> Reply {
-    reply(login_user::handler(app, call("POST", "/api/users/login").json(body).request()).await)
+    send(app, call("POST", "/api/users/login").json(body)).await
 }
 
 /// `GET /api/user`, with `Authorization: Token <token>` when a token is given.
@@ -82,13 +82,13 @@ pub async fn current_user(app: &App, token: Option<&str>) -> Reply {
     if let Some(token) = token {
         c = c.token(token);
     }
-    reply(get_current_user::handler(app, c.request()).await)
+    send(app, c).await
 }
 
 /// `GET /api/user` with a raw `Authorization` header.
 pub async fn current_user_with_header(app: &App, authorization: &str) -> Reply {
     let c = call("GET", "/api/user").header("authorization", authorization);
-    reply(get_current_user::handler(app, c.request()).await)
+    send(app, c).await
 }
 
 /// `PUT /api/user` with `{"user": changes}`.
@@ -96,7 +96,7 @@ pub async fn update(app: &App, token: &str, changes: Value) -> Reply {
     let c = call("PUT", "/api/user")
         .token(token)
         .json(json!({ "user": changes }));
-    reply(update_user::handler(app, c.request()).await)
+    send(app, c).await
 }
 
 /// `GET /api/profiles/{username}`.
@@ -105,7 +105,7 @@ pub async fn profile(app: &App, username: &str, token: Option<&str>) -> Reply {
     if let Some(token) = token {
         c = c.token(token);
     }
-    reply(get_profile::handler(app, c.request()).await)
+    send(app, c).await
 }
 
 /// `POST /api/profiles/{username}/follow`.
@@ -114,7 +114,7 @@ pub async fn follow(app: &App, username: &str, token: Option<&str>) -> Reply {
     if let Some(token) = token {
         c = c.token(token);
     }
-    reply(follow_user::handler(app, c.request()).await)
+    send(app, c).await
 }
 
 /// `DELETE /api/profiles/{username}/follow`.
@@ -123,7 +123,7 @@ pub async fn unfollow(app: &App, username: &str, token: Option<&str>) -> Reply {
     if let Some(token) = token {
         c = c.token(token);
     }
-    reply(unfollow_user::handler(app, c.request()).await)
+    send(app, c).await
 }
 
 /// A fresh app on its own table.

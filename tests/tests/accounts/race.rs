@@ -76,7 +76,7 @@ async fn one_username_registered_by_many_at_once_goes_to_exactly_one() {
         errors(json!({ "credentials": ["invalid"] })),
     );
     assert_status(&register_as(&app, "loser", &loser, PASSWORD).await, 201);
-    conduit_tests::audit::assert_consistent(&app).await;
+    conduit_tools::audit::assert_consistent(&app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -126,5 +126,5 @@ async fn one_email_registered_by_many_at_once_goes_to_exactly_one() {
         &register_as(&app, loser, "loser@example.com", PASSWORD).await,
         201,
     );
-    conduit_tests::audit::assert_consistent(&app).await;
+    conduit_tools::audit::assert_consistent(&app).await;
 }

@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
-use conduit_tests::harness::{self, assert_rate_limited, call, reply};
+use conduit_tests::harness::{self, assert_rate_limited, call, send};
 use serde_json::json;
-use shared::{App, db::limits::Rule};
+use shared::{App, ground::config::Rule};
 
 use crate::*;
 
@@ -19,7 +19,7 @@ async fn login_from(app: &App, ip: &str, email: &str, password: &str) -> Reply {
     let c = call("POST", "/api/users/login")
         .from_ip(ip)
         .json(json!({ "user": { "email": email, "password": password } }));
-    reply(login_user::handler(app, c.request()).await)
+    send(app, c).await
 }
 
 async fn register_from(app: &App, ip: &str, username: &str) -> Reply {
@@ -30,7 +30,7 @@ async fn register_from(app: &App, ip: &str, username: &str) -> Reply {
             "email": email_of(username),
             "password": PASSWORD,
         }}));
-    reply(register_user::handler(app, c.request()).await)
+    send(app, c).await
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! `POST /api/users`.
 
-use conduit_tests::harness::{call, reply};
+use conduit_tests::harness::{call, send};
 use serde_json::json;
 
 use crate::*;
@@ -86,10 +86,9 @@ async fn missing_or_empty_fields_cannot_be_blank() {
 #[tokio::test]
 async fn an_empty_or_absent_body_is_every_field_blank() {
     let app = app().await;
-    let empty =
-        reply(register_user::handler(&app, call("POST", "/api/users").body("").request()).await);
+    let empty = send(&app, call("POST", "/api/users").body("")).await;
     assert_reply(&empty, 422, blank_all());
-    let absent = reply(register_user::handler(&app, call("POST", "/api/users").request()).await);
+    let absent = send(&app, call("POST", "/api/users")).await;
     assert_reply(&absent, 422, blank_all());
 }
 
@@ -153,9 +152,7 @@ async fn invalid_emails_are_refused() {
 async fn broken_json_is_a_bad_request() {
     let app = app().await;
     for raw in ["{not json", r#"{"user": {"username": "jake""#, "user=jake"] {
-        let reply = reply(
-            register_user::handler(&app, call("POST", "/api/users").body(raw).request()).await,
-        );
+        let reply = send(&app, call("POST", "/api/users").body(raw)).await;
         assert_eq!(
             (reply.status, &reply.body),
             (400, &errors(json!({ "body": ["is not valid JSON"] }))),

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use conduit_tests::harness::{self, Reply};
 use serde_json::json;
-use shared::{App, error::RETRY_AFTER_SECONDS};
+use shared::{App, ground::error::RETRY_AFTER_SECONDS};
 use tokio::{net::TcpListener, task::JoinHandle};
 
 const DB_TIMEOUT: Duration = Duration::from_millis(500);

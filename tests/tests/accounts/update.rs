@@ -22,7 +22,7 @@ async fn needs_a_token() {
     let app = app().await;
     let c =
         conduit_tests::harness::call("PUT", "/api/user").json(json!({ "user": { "bio": "x" } }));
-    let reply = conduit_tests::harness::reply(update_user::handler(&app, c.request()).await);
+    let reply = conduit_tests::harness::send(&app, c).await;
     assert_reply(&reply, 401, errors(json!({ "token": ["is missing"] })));
 }
 

@@ -4,13 +4,13 @@
 //! comment page's answer stays far under Lambda's 6 MB by construction; the
 //! feed costs one page however many authors the reader follows. Costs are
 //! the capacity DynamoDB Local reports for each call, as the functions record
-//! it (`conduit_tests::meter`).
+//! it (`conduit_tools::meter`).
 
 use std::collections::HashSet;
 
-use conduit_tests::meter::{Usage, measure};
+use conduit_tools::meter::{Usage, measure};
 use serde_json::json;
-use shared::validate::{ARTICLE_BODY_MAX, BIO_MAX, COMMENT_BODY_MAX, IMAGE_MAX};
+use shared::app::validate::{ARTICLE_BODY_MAX, BIO_MAX, COMMENT_BODY_MAX, IMAGE_MAX};
 
 use crate::*;
 
@@ -148,7 +148,7 @@ async fn comment_pages_follow_their_cursor_and_cost_a_page_wherever_they_start()
         let r = list_comments_with(&app, None, &slug, &[query]).await;
         assert_reply(&r, 422, errors(json!({ field: [message] })));
     }
-    let article_cursor = shared::cursor::articles(&shared::db::keys::Position::new(
+    let article_cursor = shared::app::cursor::articles(&shared::ground::keys::Position::new(
         "2026-01-01T00:00:00.000Z",
         "0190b3a0-0000-7000-8000-000000000001",
     ));
@@ -166,7 +166,7 @@ async fn the_largest_comment_page_answers_far_under_lambdas_limit() {
         "bio": long_text(BIO_MAX, 0),
         "image": image,
     }}));
-    assert_status(&reply(update_user::handler(&app, c.request()).await), 200);
+    assert_status(&send(&app, c).await, 200);
     let slug = create_article(&app, &jake, "Long comments", &[]).await;
     for i in 0..50 {
         comment(&app, &jake, &slug, &long_text(COMMENT_BODY_MAX, i)).await;
@@ -175,9 +175,7 @@ async fn the_largest_comment_page_answers_far_under_lambdas_limit() {
         .param("slug", &slug)
         .query("limit", "50")
         .token(&jake);
-    let response = list_comments::handler(&app, c.request())
-        .await
-        .expect("a response");
+    let response = harness::invoke(&app, shared::Function::ListComments, c.request()).await;
     let text = match response.body() {
         lambda_http::Body::Text(text) => text.clone(),
         other => panic!("a text body, not {other:?}"),
@@ -303,7 +301,7 @@ async fn cursors_must_be_ones_this_api_issued_and_stand_alone() {
     for bad in [
         "x",
         "YWJj",
-        &shared::cursor::comments(3),
+        &shared::app::cursor::comments(3),
         &format!("{cursor}A"),
     ] {
         assert_reply(

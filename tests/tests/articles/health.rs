@@ -9,7 +9,7 @@ use crate::*;
 #[tokio::test]
 async fn ok_against_the_real_table() {
     let app = app().await;
-    let r = reply(::health::handler(&app, call("GET", "/api/health").request()).await);
+    let r = send(&app, call("GET", "/api/health")).await;
     assert_reply(&r, 200, json!({ "status": "ok" }));
 }
 
@@ -26,7 +26,7 @@ async fn unavailable_when_the_database_is_unreachable() {
     let endpoint = format!("http://127.0.0.1:{}", closed_port());
     let app = harness::app_at(&endpoint, Duration::from_millis(500)).await;
     let started = Instant::now();
-    let r = reply(::health::handler(&app, call("GET", "/api/health").request()).await);
+    let r = send(&app, call("GET", "/api/health")).await;
     assert_eq!(r.status, 503, "{}", r.body);
     assert_eq!(
         r.headers.get("retry-after").and_then(|v| v.to_str().ok()),

@@ -1,9 +1,9 @@
 //! Input hygiene: what a hostile or careless client sends is refused with a
 //! 422 naming the field, and nothing odd is stored (the character policy of
-//! `shared::validate::clean`).
+//! `shared::app::validate::clean`).
 
 use serde_json::json;
-use shared::validate;
+use shared::app::validate;
 
 use crate::*;
 
@@ -14,12 +14,12 @@ fn user_body(username: &str, email: &str) -> serde_json::Value {
 }
 
 async fn register_body(app: &App, body: serde_json::Value) -> Reply {
-    reply(register_user::handler(app, call("POST", "/api/users").json(body).request()).await)
+    send(app, call("POST", "/api/users").json(body)).await
 }
 
 async fn put_user(app: &App, token: &str, body: serde_json::Value) -> Reply {
     let c = call("PUT", "/api/user").token(token).json(body);
-    reply(update_user::handler(app, c.request()).await)
+    send(app, c).await
 }
 
 #[tokio::test]
@@ -102,12 +102,12 @@ async fn envelopes_must_be_objects() {
         .param("slug", &slug)
         .token(&jake)
         .json(json!({"comment": [null, null]}));
-    let r = reply(create_comment::handler(&app, c.request()).await);
+    let r = send(&app, c).await;
     assert_reply(&r, 422, errors(json!({"comment": ["must be an object"]})));
     let r = register_body(&app, json!([1, 2])).await;
     assert_reply(&r, 422, errors(json!({"body": ["must be a JSON object"]})));
     let c = call("POST", "/api/users").body("{not json");
-    let r = reply(register_user::handler(&app, c.request()).await);
+    let r = send(&app, c).await;
     assert_reply(&r, 400, errors(json!({"body": ["is not valid JSON"]})));
 }
 
@@ -143,7 +143,7 @@ async fn two_authorization_headers_are_refused() {
     let ann = register(&app, "ann").await;
     // API Gateway joins a repeated header's values with a comma.
     let c = call("GET", "/api/user").header("authorization", &format!("Token {jake},Token {ann}"));
-    let r = reply(get_current_user::handler(&app, c.request()).await);
+    let r = send(&app, c).await;
     assert_reply(
         &r,
         401,
@@ -163,13 +163,13 @@ async fn path_parameters_behave_alike_decoded_or_not() {
     }
     for sent in ["ja%6Be", "jake"] {
         let c = call("GET", "/api/profiles/{username}").param("username", sent);
-        let r = reply(get_profile::handler(&app, c.request()).await);
+        let r = send(&app, c).await;
         assert_eq!(r.body["profile"]["username"], "jake", "{sent}");
     }
     // What no name can be is not found, decoded or not, never a 5xx.
     for sent in ["%20", "%FF%FE", "%", "a%2", "j\u{e4}ke", "j%C3%A4ke"] {
         let c = call("GET", "/api/profiles/{username}").param("username", sent);
-        let r = reply(get_profile::handler(&app, c.request()).await);
+        let r = send(&app, c).await;
         assert_reply(&r, 404, not_found("profile"));
     }
 }
@@ -197,23 +197,22 @@ async fn a_body_over_the_limit_is_refused_before_parsing_and_stores_nothing() {
     // Just over the limit, for the other routes.
     let over = huge_tags_body(120_000);
     assert!(
-        over.len() > shared::http::MAX_BODY_BYTES,
+        over.len() > shared::request::MAX_BODY_BYTES,
         "{} bytes",
         over.len()
     );
-    let too_large = json!({"errors": {"body": [format!("is larger than {} bytes", shared::http::MAX_BODY_BYTES)]}});
+    let too_large = json!({"errors": {"body": [format!("is larger than {} bytes", shared::request::MAX_BODY_BYTES)]}});
 
     let c = call("POST", "/api/articles").token(&token).body(&body);
-    let r = reply(create_article::handler(&app, c.request()).await);
+    let r = send(&app, c).await;
     assert_reply(&r, 413, too_large.clone());
     let c = call("PUT", "/api/articles/{slug}")
         .param("slug", &slug)
         .token(&token)
         .body(&over);
-    let r = reply(update_article::handler(&app, c.request()).await);
+    let r = send(&app, c).await;
     assert_reply(&r, 413, too_large.clone());
-    let r =
-        reply(register_user::handler(&app, call("POST", "/api/users").body(&over).request()).await);
+    let r = send(&app, call("POST", "/api/users").body(&over)).await;
     assert_reply(&r, 413, too_large.clone());
     // None of them wrote anything.
     let listed = list(&app, None, &[]).await;
@@ -247,12 +246,12 @@ async fn the_largest_valid_article_in_its_longest_encoding_fits_the_limit() {
         tags.join(", ")
     );
     assert!(
-        body.len() > 600_000 && body.len() <= shared::http::MAX_BODY_BYTES,
+        body.len() > 600_000 && body.len() <= shared::request::MAX_BODY_BYTES,
         "{}",
         body.len()
     );
     let c = call("POST", "/api/articles").token(&token).body(&body);
-    let r = reply(create_article::handler(&app, c.request()).await);
+    let r = send(&app, c).await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(
         r.body["article"]["body"].as_str().unwrap().chars().count(),

@@ -5,7 +5,8 @@
 
 use std::{collections::BTreeSet, sync::Arc, time::Instant};
 
-use conduit_tests::{audit, harness};
+use conduit_tests::harness;
+use conduit_tools::audit;
 use serde_json::json;
 
 use crate::*;
@@ -184,8 +185,9 @@ async fn a_token_whose_user_is_gone_is_refused_everywhere_and_writes_nothing() {
     let ghost = register(&app, "ghost").await;
     // The user is removed behind the API's back, as an operator might.
     let user = app
-        .db
-        .find_user_by_username("ghost")
+        .store
+        .users()
+        .by_username("ghost")
         .await
         .unwrap()
         .unwrap();
@@ -195,10 +197,11 @@ async fn a_token_whose_user_is_gone_is_refused_everywhere_and_writes_nothing() {
         ("USERNAME#ghost".to_owned(), "USERNAME"),
         ("EMAIL#ghost@example.com".to_owned(), "EMAIL"),
     ] {
-        app.db
+        app.store
+            .table()
             .client()
             .delete_item()
-            .table_name(app.db.table())
+            .table_name(app.store.table().name())
             .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
             .key(
                 "sk",
@@ -243,26 +246,18 @@ async fn a_token_whose_user_is_gone_is_refused_everywhere_and_writes_nothing() {
         let c = harness::call(method, route)
             .param("username", "jake")
             .token(&ghost);
-        let r = harness::reply(match method {
-            "POST" => follow_user::handler(&app, c.request()).await,
-            "DELETE" => unfollow_user::handler(&app, c.request()).await,
-            _ => get_profile::handler(&app, c.request()).await,
-        });
+        let r = harness::send(&app, c).await;
         assert_eq!((r.status, &r.body), (401, &invalid), "{method} {route}");
     }
-    for (method, handler) in [("GET", 0), ("PUT", 1)] {
+    for method in ["GET", "PUT"] {
         let c = harness::call(method, "/api/user")
             .token(&ghost)
             .json(json!({"user": {"bio": "boo"}}));
-        let r = harness::reply(if handler == 0 {
-            get_current_user::handler(&app, c.request()).await
-        } else {
-            update_user::handler(&app, c.request()).await
-        });
+        let r = harness::send(&app, c).await;
         assert_eq!((r.status, &r.body), (401, &invalid), "{method} /api/user");
     }
     assert!(
-        app.db.get_user(&user.id).await.unwrap().is_none(),
+        app.store.users().get(&user.id).await.unwrap().is_none(),
         "no user item was recreated"
     );
     assert_status(&get_article(&app, &slug, None).await, 200);
@@ -303,7 +298,7 @@ async fn the_stream_worker_removes_a_deleted_articles_favorites_and_comments_onc
     assert_status(&delete_article(app, Some(&jake), &slug).await, 204);
 
     let mut worker = harness::worker(app).await;
-    let first = worker.round(&app.db).await.unwrap();
+    let first = worker.round(&app.store).await.unwrap();
     assert!(first.is_some(), "the worker saw the deletion");
     harness::run_worker(app, &mut worker).await;
 
@@ -341,24 +336,22 @@ async fn a_cleanup_cut_short_resumes_where_it_stopped() {
         comment(&app, &token, &slug, "hi").await;
         fans.push(token);
     }
-    let id = app.db.article_by_slug(&slug).await.unwrap();
+    let id = app.store.articles().by_slug(&slug).await.unwrap();
     assert_status(&delete_article(&app, Some(&jake), &slug).await, 204);
-    let deleted = shared::db::cleanup::DeletedArticle {
-        id: id.id.clone(),
-        created_at: id.created_at.clone(),
-    };
+    let deleted = shared::store::records::Published::from(&id);
     let cut = app
-        .db
-        .clean_up_article(&deleted, Instant::now())
+        .store
+        .jobs()
+        .clean_up(&deleted, Instant::now())
         .await
         .unwrap();
     assert!(!cut.finished, "no time, no work");
     assert_eq!((cut.favorites, cut.comments), (0, 0));
     let far = Instant::now() + std::time::Duration::from_secs(30);
-    let done = app.db.clean_up_article(&deleted, far).await.unwrap();
+    let done = app.store.jobs().clean_up(&deleted, far).await.unwrap();
     assert!(done.finished);
     assert_eq!((done.favorites, done.comments), (3, 3));
-    let again = app.db.clean_up_article(&deleted, far).await.unwrap();
+    let again = app.store.jobs().clean_up(&deleted, far).await.unwrap();
     assert_eq!(
         (again.favorites, again.comments, again.finished),
         (0, 0, true)
@@ -384,10 +377,11 @@ async fn an_article_titled_feed_can_be_fetched() {
 /// Every item of the table, sorted, for before/after comparisons.
 async fn snapshot(app: &App) -> Vec<String> {
     let mut items: Vec<String> = app
-        .db
+        .store
+        .table()
         .client()
         .scan()
-        .table_name(app.db.table())
+        .table_name(app.store.table().name())
         .consistent_read(true)
         .send()
         .await
@@ -408,14 +402,15 @@ async fn snapshot(app: &App) -> Vec<String> {
 /// between the token check and the write still writes nothing.
 #[tokio::test]
 async fn writes_for_a_missing_user_fail_inside_their_transaction() {
-    use shared::{ApiError, db::articles::NewArticle};
+    use shared::{ApiError, store::articles::NewArticle};
     let app = app().await;
     let jake = register(&app, "jake").await;
     let slug = create_article(&app, &jake, "Target", &["t"]).await;
-    let article = app.db.article_by_slug(&slug).await.unwrap();
+    let article = app.store.articles().by_slug(&slug).await.unwrap();
     let jake_id = app
-        .db
-        .find_user_by_username("jake")
+        .store
+        .users()
+        .by_username("jake")
         .await
         .unwrap()
         .unwrap()
@@ -427,13 +422,30 @@ async fn writes_for_a_missing_user_fail_inside_their_transaction() {
             "{what}: {r:?}"
         );
     };
-    unauthorized(app.db.favorite(&article, ghost).await, "favorite");
-    unauthorized(app.db.unfavorite(&article, ghost).await, "unfavorite");
-    unauthorized(app.db.follow(ghost, &jake_id).await.map(drop), "follow");
-    unauthorized(app.db.unfollow(ghost, &jake_id).await.map(drop), "unfollow");
     unauthorized(
-        app.db
-            .create_comment(&article, ghost, "boo".into())
+        app.store.favorites().favorite(&article, ghost).await,
+        "favorite",
+    );
+    unauthorized(
+        app.store.favorites().unfavorite(&article, ghost).await,
+        "unfavorite",
+    );
+    unauthorized(
+        app.store.follows().follow(ghost, &jake_id).await.map(drop),
+        "follow",
+    );
+    unauthorized(
+        app.store
+            .follows()
+            .unfollow(ghost, &jake_id)
+            .await
+            .map(drop),
+        "unfollow",
+    );
+    unauthorized(
+        app.store
+            .comments()
+            .create(&article, ghost, "boo".into())
             .await
             .map(drop),
         "comment",
@@ -445,9 +457,9 @@ async fn writes_for_a_missing_user_fail_inside_their_transaction() {
         tag_list: vec!["g".into()],
         author_id: ghost.into(),
     };
-    unauthorized(app.db.create_article(new).await.map(drop), "create");
+    unauthorized(app.store.articles().create(new).await.map(drop), "create");
     assert!(
-        app.db.get_user(ghost).await.unwrap().is_none(),
+        app.store.users().get(ghost).await.unwrap().is_none(),
         "no user item was created"
     );
     audit::assert_consistent(&app).await;

@@ -22,11 +22,12 @@ mod rate_limits;
 mod retry;
 mod shards;
 mod tags;
+mod throttled;
 mod update;
 
-pub use conduit_tests::audit;
-use conduit_tests::harness::{self, Reply, call, reply};
+use conduit_tests::harness::{self, Reply, call, send};
 pub use conduit_tests::harness::{assert_reply, assert_status, errors};
+pub use conduit_tools::audit;
 use serde_json::{Value, json};
 use shared::App;
 
@@ -86,8 +87,7 @@ pub async fn register(app: &App, username: &str) -> String {
         "email": format!("{username}@example.com"),
         "password": PASSWORD,
     }});
-    let r =
-        reply(register_user::handler(app, call("POST", "/api/users").json(body).request()).await);
+    let r = send(app, call("POST", "/api/users").json(body)).await;
     assert_status(&r, 201);
     r.body["user"]["token"]
         .as_str()
@@ -100,7 +100,7 @@ pub async fn follow(app: &App, token: &str, username: &str) {
     let c = call("POST", "/api/profiles/{username}/follow")
         .param("username", username)
         .token(token);
-    let r = reply(follow_user::handler(app, c.request()).await);
+    let r = send(app, c).await;
     assert_status(&r, 200);
 }
 
@@ -109,7 +109,7 @@ pub async fn unfollow(app: &App, token: &str, username: &str) {
     let c = call("DELETE", "/api/profiles/{username}/follow")
         .param("username", username)
         .token(token);
-    let r = reply(unfollow_user::handler(app, c.request()).await);
+    let r = send(app, c).await;
     assert_status(&r, 200);
 }
 
@@ -125,7 +125,7 @@ fn with_token(c: harness::Call, token: Option<&str>) -> harness::Call {
 /// `POST /api/articles` with any body.
 pub async fn create_article_body(app: &App, token: Option<&str>, body: Value) -> Reply {
     let c = with_token(call("POST", "/api/articles").json(body), token);
-    reply(create_article::handler(app, c.request()).await)
+    send(app, c).await
 }
 
 /// The draft `{"article": {...}}` with this title and tags.
@@ -160,7 +160,7 @@ pub async fn get_article(app: &App, slug: &str, token: Option<&str>) -> Reply {
         call("GET", "/api/articles/{slug}").param("slug", slug),
         token,
     );
-    reply(get_article::handler(app, c.request()).await)
+    send(app, c).await
 }
 
 /// `GET /api/articles?<query>`.
@@ -169,7 +169,7 @@ pub async fn list(app: &App, token: Option<&str>, query: &[(&str, &str)]) -> Rep
     for (k, v) in query {
         c = c.query(k, v);
     }
-    reply(list_articles::handler(app, with_token(c, token).request()).await)
+    send(app, with_token(c, token)).await
 }
 
 /// `GET /api/articles/feed?<query>`.
@@ -178,7 +178,7 @@ pub async fn feed(app: &App, token: Option<&str>, query: &[(&str, &str)]) -> Rep
     for (k, v) in query {
         c = c.query(k, v);
     }
-    reply(feed_articles::handler(app, with_token(c, token).request()).await)
+    send(app, with_token(c, token)).await
 }
 
 /// `PUT /api/articles/{slug}` with `{"article": changes}`.
@@ -186,25 +186,25 @@ pub async fn update_article(app: &App, token: Option<&str>, slug: &str, changes:
     let c = call("PUT", "/api/articles/{slug}")
         .param("slug", slug)
         .json(json!({ "article": changes }));
-    reply(update_article::handler(app, with_token(c, token).request()).await)
+    send(app, with_token(c, token)).await
 }
 
 /// `DELETE /api/articles/{slug}`.
 pub async fn delete_article(app: &App, token: Option<&str>, slug: &str) -> Reply {
     let c = call("DELETE", "/api/articles/{slug}").param("slug", slug);
-    reply(delete_article::handler(app, with_token(c, token).request()).await)
+    send(app, with_token(c, token)).await
 }
 
 /// `POST /api/articles/{slug}/favorite`.
 pub async fn favorite(app: &App, token: Option<&str>, slug: &str) -> Reply {
     let c = call("POST", "/api/articles/{slug}/favorite").param("slug", slug);
-    reply(favorite_article::handler(app, with_token(c, token).request()).await)
+    send(app, with_token(c, token)).await
 }
 
 /// `DELETE /api/articles/{slug}/favorite`.
 pub async fn unfavorite(app: &App, token: Option<&str>, slug: &str) -> Reply {
     let c = call("DELETE", "/api/articles/{slug}/favorite").param("slug", slug);
-    reply(unfavorite_article::handler(app, with_token(c, token).request()).await)
+    send(app, with_token(c, token)).await
 }
 
 /// The slugs of an `{"articles": [...]}` reply, in order.
@@ -253,7 +253,7 @@ pub async fn create_comment(app: &App, token: Option<&str>, slug: &str, body: Va
     let c = call("POST", "/api/articles/{slug}/comments")
         .param("slug", slug)
         .json(json!({ "comment": { "body": body } }));
-    reply(create_comment::handler(app, with_token(c, token).request()).await)
+    send(app, with_token(c, token)).await
 }
 
 /// Comments as `token`, insisting on a 201; returns the comment's id.
@@ -281,7 +281,7 @@ pub async fn list_comments_with(
     for (k, v) in query {
         c = c.query(k, v);
     }
-    reply(list_comments::handler(app, with_token(c, token).request()).await)
+    send(app, with_token(c, token)).await
 }
 
 /// The `nextCursor` of a page, if it has one.
@@ -312,14 +312,14 @@ pub async fn delete_comment(app: &App, token: Option<&str>, slug: &str, id: &str
     let c = call("DELETE", "/api/articles/{slug}/comments/{id}")
         .param("slug", slug)
         .param("id", id);
-    reply(delete_comment::handler(app, with_token(c, token).request()).await)
+    send(app, with_token(c, token)).await
 }
 
 // ---- tags ------------------------------------------------------------------
 
 /// `GET /api/tags`, insisting on a 200; returns the tags in order.
 pub async fn tags(app: &App) -> Vec<String> {
-    let r = reply(list_tags::handler(app, call("GET", "/api/tags").request()).await);
+    let r = send(app, call("GET", "/api/tags")).await;
     assert_status(&r, 200);
     r.body["tags"]
         .as_array()

@@ -84,7 +84,7 @@ async fn concurrent_favorites_and_unfavorites_keep_the_count_exact() {
         let r = get_article(&app, &slug, Some(token)).await;
         assert_eq!(r.body["article"]["favorited"], i % 2 == 1, "user {i}");
     }
-    conduit_tests::audit::assert_consistent(&app).await;
+    conduit_tools::audit::assert_consistent(&app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -163,7 +163,7 @@ async fn a_user_racing_their_own_favorite_and_unfavorite_keeps_the_count_exact()
         off.body
     );
     check_favorites(&app, &slug, &users).await;
-    conduit_tests::audit::assert_consistent(&app).await;
+    conduit_tools::audit::assert_consistent(&app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -215,7 +215,7 @@ async fn concurrent_comments_get_distinct_ids() {
     assert_eq!(bodies, expected);
     // The next one continues the sequence.
     assert_eq!(comment(&app, &commenter, &slug, "late").await, COMMENTS + 1);
-    conduit_tests::audit::assert_consistent(&app).await;
+    conduit_tools::audit::assert_consistent(&app).await;
 }
 
 /// More commenters at once than `create_comment`'s eight attempts: every
@@ -256,5 +256,5 @@ async fn many_commenters_at_once_all_get_ids() {
         comment_ids(&list_comments(&app, None, &slug).await),
         (1..=COMMENTS).rev().collect::<Vec<_>>()
     );
-    conduit_tests::audit::assert_consistent(&app).await;
+    conduit_tools::audit::assert_consistent(&app).await;
 }

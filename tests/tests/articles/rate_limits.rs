@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use conduit_tests::harness::{self, assert_rate_limited};
 use serde_json::json;
-use shared::db::limits::Rule;
+use shared::ground::config::Rule;
 
 use crate::*;
 

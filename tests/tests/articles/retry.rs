@@ -7,7 +7,8 @@ use std::sync::{
     atomic::{AtomicUsize, Ordering},
 };
 
-use conduit_tests::{audit, harness};
+use conduit_tests::harness;
+use conduit_tools::audit;
 use serde_json::json;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -147,7 +148,7 @@ async fn a_retried_registration_gets_its_user_and_anyone_else_the_409() {
     let user = |password: &str| json!({"user": {"username": "jake", "email": "jake@example.com", "password": password}});
     async fn send(app: &App, body: serde_json::Value) -> Reply {
         let c = harness::call("POST", "/api/users").json(body);
-        harness::reply(register_user::handler(app, c.request()).await)
+        harness::send(app, c).await
     }
     assert_status(&send(&lossy, user(PASSWORD)).await, 503);
     let retry = send(&app, user(PASSWORD)).await;

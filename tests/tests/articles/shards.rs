@@ -6,7 +6,7 @@
 use std::{collections::BTreeSet, sync::Arc};
 
 use conduit_tests::harness;
-use shared::db::keys::{ARTICLE_SHARDS, TAG_SHARDS};
+use shared::ground::keys::{ARTICLE_SHARDS, TAG_SHARDS};
 
 use crate::*;
 

@@ -5,7 +5,7 @@ use crate::*;
 #[tokio::test]
 async fn no_articles_no_tags() {
     let app = app().await;
-    let r = reply(list_tags::handler(&app, call("GET", "/api/tags").request()).await);
+    let r = send(&app, call("GET", "/api/tags")).await;
     assert_reply(&r, 200, serde_json::json!({ "tags": [] }));
 }
 

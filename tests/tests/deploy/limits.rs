@@ -2,64 +2,41 @@
 //! exactly the function that applies it, from a parameter whose default is a
 //! valid rule.
 
-use shared::db::limits::{RateLimits, Rule};
+use shared::{
+    Function,
+    ground::config::{RateLimits, Rule},
+};
 
-use crate::{binary, functions, root, template};
-
-/// Each rule's variable, the field of `RateLimits` that holds it, and the
-/// function that applies it.
-const RULES: [(&str, &str, &str); 5] = [
-    ("RATE_LIMIT_LOGIN_PER_IP", "login_per_ip", "login-user"),
-    (
-        "RATE_LIMIT_LOGIN_PER_EMAIL",
-        "login_per_email",
-        "login-user",
-    ),
-    (
-        "RATE_LIMIT_REGISTER_PER_IP",
-        "register_per_ip",
-        "register-user",
-    ),
-    (
-        "RATE_LIMIT_ARTICLES_PER_USER",
-        "articles_per_user",
-        "create-article",
-    ),
-    (
-        "RATE_LIMIT_COMMENTS_PER_USER",
-        "comments_per_user",
-        "create-comment",
-    ),
-];
+use crate::{binary, functions, template};
 
 #[test]
 fn every_rate_limit_is_a_parameter_set_on_the_function_that_applies_it() {
     let template = template();
-    let variables: Vec<&str> = RateLimits::VARIABLES.iter().map(|(v, _)| *v).collect();
+    let mut applied: Vec<&str> = Function::ALL
+        .iter()
+        .flat_map(|f| f.rate_limits().iter().copied())
+        .collect();
+    applied.sort_unstable();
+    let mut variables: Vec<&str> = RateLimits::VARIABLES.iter().map(|(v, _)| *v).collect();
+    variables.sort_unstable();
     assert_eq!(
-        variables,
-        RULES.iter().map(|r| r.0).collect::<Vec<_>>(),
-        "every rule is listed here"
+        applied, variables,
+        "every rule is applied by exactly one function"
     );
-    for (variable, field, expected) in RULES {
-        let mut setters = Vec::new();
-        for (id, properties, metadata) in functions(&template) {
-            let function = binary(&metadata);
+    for (id, properties, metadata) in functions(&template) {
+        let name = binary(&metadata);
+        let function = Function::named(&name).unwrap_or_else(|| panic!("{id}: {name}"));
+        for (variable, _) in RateLimits::VARIABLES {
             let value = &properties["Environment"]["Variables"][variable];
-            let source = std::fs::read_to_string(
-                root().join("functions").join(&function).join("src/lib.rs"),
-            )
-            .unwrap();
-            let applies = source.contains(&format!("limits.{field}"));
+            let applies = function.rate_limits().contains(&variable);
             assert_eq!(
                 !value.is_null(),
                 applies,
-                "{id}: {variable} is set exactly where `limits.{field}` is applied"
+                "{id}: {variable} is set exactly where it is applied"
             );
             if value.is_null() {
                 continue;
             }
-            setters.push(function);
             let reference = serde_norway::to_string(value).unwrap();
             let parameter = reference
                 .trim()
@@ -77,6 +54,18 @@ fn every_rate_limit_is_a_parameter_set_on_the_function_that_applies_it() {
                 "{parameter} is checked when the stack is deployed"
             );
         }
-        assert_eq!(setters, [expected], "{variable}");
     }
+}
+
+/// A function reads only the rules it applies: the others are off in its app.
+#[test]
+fn a_function_keeps_only_its_own_rules() {
+    let all = RateLimits::from_lookup(|_| Some("5/60".to_owned())).unwrap();
+    let login = all.clone().only(Function::LoginUser.rate_limits());
+    assert!(login.login_per_ip.is_some() && login.login_per_email.is_some());
+    assert!(login.register_per_ip.is_none() && login.articles_per_user.is_none());
+    assert_eq!(
+        all.only(Function::Health.rate_limits()),
+        RateLimits::default()
+    );
 }

@@ -2,16 +2,14 @@
 //! with another item layout is refused with a message, never misread.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use conduit_tests::{
-    harness,
-    table::{TableDefinition, template_path},
-};
-use shared::db::keys;
+use conduit_tests::harness;
+use conduit_tools::table::{TableDefinition, template_path};
+use shared::ground::keys;
 
 #[tokio::test]
 async fn a_kept_table_of_another_layout_is_refused_and_an_empty_one_is_taken() {
     let app = harness::app().await;
-    let (client, table) = (app.db.client(), app.db.table());
+    let (client, table) = (app.store.table().client(), app.store.table().name());
     let definition = TableDefinition::from_template(&template_path()).unwrap();
     // Created and marked: found again as it is.
     assert!(!definition.create(client, table).await.unwrap());

@@ -4,6 +4,7 @@
 //! stack keeps its data, bounds its logs, and builds what it deploys.
 
 mod entropy;
+mod layers;
 mod limits;
 mod local_table;
 mod monitoring;

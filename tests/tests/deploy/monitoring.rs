@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use serde_norway::Value;
-use shared::telemetry::names;
+use shared::ground::telemetry::names;
 
 use crate::{functions, template};
 

@@ -17,11 +17,11 @@ use aws_sdk_dynamodb::{
         update_item::UpdateItemInput,
     },
 };
-use conduit_tests::harness::{self, Reply, call, reply};
+use conduit_tests::harness::{self, Reply, call, send};
 use serde_json::json;
-use shared::{App, db::limits::RateLimits};
+use shared::{App, Function, app::Keys, ground::config::RateLimits};
 
-use crate::{binary, functions, root, template};
+use crate::{binary, functions, template};
 
 /// Actions as IAM names them; a query of an index is `Query@<index>`.
 #[derive(Debug, Clone, Default)]
@@ -97,14 +97,15 @@ async fn recording_app() -> (App, Recorder) {
     .remove(0);
     let recorder = Recorder::default();
     let config = app
-        .db
+        .store
+        .table()
         .client()
         .config()
         .to_builder()
         .interceptor(recorder.clone())
         .build();
-    app.db = app
-        .db
+    app.store = app
+        .store
         .with_client(aws_sdk_dynamodb::Client::from_conf(config));
     (app, recorder)
 }
@@ -142,97 +143,49 @@ async fn each_function_is_granted_exactly_the_dynamodb_actions_it_performs() {
     let register = |name: &str| {
         call("POST", "/api/users").json(json!({"user": {"username": name, "email": format!("{name}@example.com"), "password": "password123"}}))
     };
-    let r = s.record(
-        "register-user",
-        reply(register_user::handler(app, register("author").request()).await),
-        201,
-    );
+    let r = s.record("register-user", send(app, register("author")).await, 201);
     let author = r.body["user"]["token"].as_str().unwrap().to_owned();
-    let r = s.record(
-        "register-user",
-        reply(register_user::handler(app, register("reader").request()).await),
-        201,
-    );
+    let r = s.record("register-user", send(app, register("reader")).await, 201);
     let reader = r.body["user"]["token"].as_str().unwrap().to_owned();
     // A name taken by someone else: the conflict path reads who holds it.
     let taken = call("POST", "/api/users").json(json!({"user": {"username": "reader", "email": "reader@example.com", "password": "another password"}}));
-    s.record(
-        "register-user",
-        reply(register_user::handler(app, taken.request()).await),
-        409,
-    );
+    s.record("register-user", send(app, taken).await, 409);
 
     let login = call("POST", "/api/users/login")
         .json(json!({"user": {"email": "reader@example.com", "password": "password123"}}));
-    s.record(
-        "login-user",
-        reply(login_user::handler(app, login.request()).await),
-        200,
-    );
+    s.record("login-user", send(app, login).await, 200);
     let me = call("GET", "/api/user").token(&reader);
-    s.record(
-        "get-current-user",
-        reply(get_current_user::handler(app, me.request()).await),
-        200,
-    );
+    s.record("get-current-user", send(app, me).await, 200);
     let update = call("PUT", "/api/user")
         .token(&reader)
         .json(json!({"user": {"username": "reader2", "email": "reader2@example.com", "password": "password456", "bio": "hi"}}));
-    s.record(
-        "update-user",
-        reply(update_user::handler(app, update.request()).await),
-        200,
-    );
+    s.record("update-user", send(app, update).await, 200);
 
     let profile = call("GET", "/api/profiles/{username}")
         .param("username", "author")
         .token(&reader);
-    s.record(
-        "get-profile",
-        reply(get_profile::handler(app, profile.request()).await),
-        200,
-    );
+    s.record("get-profile", send(app, profile).await, 200);
     // An article before the follow: following adds it to the reader's feed,
     // unfollowing takes it out, following again brings it back.
     let first = call("POST", "/api/articles")
         .token(&author)
         .json(json!({"article": {"title": "Before", "description": "d", "body": "b"}}));
-    s.record(
-        "create-article",
-        reply(create_article::handler(app, first.request()).await),
-        201,
-    );
+    s.record("create-article", send(app, first).await, 201);
     let follow = call("POST", "/api/profiles/{username}/follow")
         .param("username", "author")
         .token(&reader);
-    s.record(
-        "follow-user",
-        reply(follow_user::handler(app, follow.clone().request()).await),
-        200,
-    );
+    s.record("follow-user", send(app, follow.clone()).await, 200);
     let unfollow = call("DELETE", "/api/profiles/{username}/follow")
         .param("username", "author")
         .token(&reader);
-    s.record(
-        "unfollow-user",
-        reply(unfollow_user::handler(app, unfollow.request()).await),
-        200,
-    );
-    s.record(
-        "follow-user",
-        reply(follow_user::handler(app, follow.request()).await),
-        200,
-    );
+    s.record("unfollow-user", send(app, unfollow).await, 200);
+    s.record("follow-user", send(app, follow).await, 200);
 
     // Published to a follower's feed.
     let create = call("POST", "/api/articles")
         .token(&author)
         .json(json!({"article": {"title": "Policies", "description": "d", "body": "b", "tagList": ["iam", "aws"]}}));
-    let r = s.record(
-        "create-article",
-        reply(create_article::handler(app, create.request()).await),
-        201,
-    );
+    let r = s.record("create-article", send(app, create).await, 201);
     let slug = r.body["article"]["slug"].as_str().unwrap().to_owned();
 
     for query in [
@@ -245,143 +198,85 @@ async fn each_function_is_granted_exactly_the_dynamodb_actions_it_performs() {
         for (k, v) in query {
             list = list.query(k, v);
         }
-        s.record(
-            "list-articles",
-            reply(list_articles::handler(app, list.request()).await),
-            200,
-        );
+        s.record("list-articles", send(app, list).await, 200);
     }
     let feed = call("GET", "/api/articles/feed").token(&reader);
-    s.record(
-        "feed-articles",
-        reply(feed_articles::handler(app, feed.request()).await),
-        200,
-    );
+    s.record("feed-articles", send(app, feed).await, 200);
     let get = call("GET", "/api/articles/{slug}")
         .param("slug", &slug)
         .token(&reader);
-    s.record(
-        "get-article",
-        reply(get_article::handler(app, get.request()).await),
-        200,
-    );
+    s.record("get-article", send(app, get).await, 200);
 
     let favorite = call("POST", "/api/articles/{slug}/favorite")
         .param("slug", &slug)
         .token(&reader);
-    s.record(
-        "favorite-article",
-        reply(favorite_article::handler(app, favorite.clone().request()).await),
-        200,
-    );
+    s.record("favorite-article", send(app, favorite.clone()).await, 200);
     let unfavorite = call("DELETE", "/api/articles/{slug}/favorite")
         .param("slug", &slug)
         .token(&reader);
-    s.record(
-        "unfavorite-article",
-        reply(unfavorite_article::handler(app, unfavorite.request()).await),
-        200,
-    );
-    s.record(
-        "favorite-article",
-        reply(favorite_article::handler(app, favorite.request()).await),
-        200,
-    );
+    s.record("unfavorite-article", send(app, unfavorite).await, 200);
+    s.record("favorite-article", send(app, favorite).await, 200);
 
     let comment = call("POST", "/api/articles/{slug}/comments")
         .param("slug", &slug)
         .token(&reader)
         .json(json!({"comment": {"body": "first"}}));
-    let r = s.record(
-        "create-comment",
-        reply(create_comment::handler(app, comment.clone().request()).await),
-        201,
-    );
+    let r = s.record("create-comment", send(app, comment.clone()).await, 201);
     let id = r.body["comment"]["id"].to_string();
     // The same comment again is recognised as a retry; another one stays for the cleanup.
-    s.record(
-        "create-comment",
-        reply(create_comment::handler(app, comment.request()).await),
-        201,
-    );
+    s.record("create-comment", send(app, comment).await, 201);
     let another = call("POST", "/api/articles/{slug}/comments")
         .param("slug", &slug)
         .token(&reader)
         .json(json!({"comment": {"body": "second"}}));
-    s.record(
-        "create-comment",
-        reply(create_comment::handler(app, another.request()).await),
-        201,
-    );
+    s.record("create-comment", send(app, another).await, 201);
     let comments = call("GET", "/api/articles/{slug}/comments")
         .param("slug", &slug)
         .token(&reader);
-    s.record(
-        "list-comments",
-        reply(list_comments::handler(app, comments.request()).await),
-        200,
-    );
+    s.record("list-comments", send(app, comments).await, 200);
     let delete_comment = call("DELETE", "/api/articles/{slug}/comments/{id}")
         .param("slug", &slug)
         .param("id", &id)
         .token(&reader);
-    s.record(
-        "delete-comment",
-        reply(delete_comment::handler(app, delete_comment.request()).await),
-        204,
-    );
+    s.record("delete-comment", send(app, delete_comment).await, 204);
 
     let edit = call("PUT", "/api/articles/{slug}")
         .param("slug", &slug)
         .token(&author)
         .json(json!({"article": {"title": "Policies, revised", "tagList": ["iam", "lambda"]}}));
-    let r = s.record(
-        "update-article",
-        reply(update_article::handler(app, edit.request()).await),
-        200,
-    );
+    let r = s.record("update-article", send(app, edit).await, 200);
     let slug = r.body["article"]["slug"].as_str().unwrap().to_owned();
 
     let tags = call("GET", "/api/tags");
-    s.record(
-        "list-tags",
-        reply(list_tags::handler(app, tags.request()).await),
-        200,
-    );
+    s.record("list-tags", send(app, tags).await, 200);
     let health = call("GET", "/api/health");
-    s.record(
-        "health",
-        reply(health::handler(app, health.request()).await),
-        200,
-    );
+    s.record("health", send(app, health).await, 200);
 
     // A follow the request did nothing for: the stream worker's backfill
     // writes the feed entries itself.
-    let late = s.record(
-        "register-user",
-        reply(register_user::handler(app, register("late").request()).await),
-        201,
-    );
+    let late = s.record("register-user", send(app, register("late")).await, 201);
     let late = late.body["user"]["token"].as_str().unwrap().to_owned();
     let late_id = app.tokens().unwrap().verify(&late).unwrap();
     let author_id = app
-        .db
-        .find_user_by_username("author")
+        .store
+        .users()
+        .by_username("author")
         .await
         .unwrap()
         .unwrap()
         .id;
-    app.db.follow(&late_id, &author_id).await.unwrap();
+    app.store
+        .deferring_jobs()
+        .follows()
+        .follow(&late_id, &author_id)
+        .await
+        .unwrap();
     s.recorder.take();
 
     let delete = call("DELETE", "/api/articles/{slug}")
         .param("slug", &slug)
         .token(&author);
-    s.record(
-        "delete-article",
-        reply(delete_article::handler(app, delete.request()).await),
-        204,
-    );
+    s.record("delete-article", send(app, delete).await, 204);
     // The article had a favorite and a comment left: the stream worker
     // removes them, and does every feed job the records ask for.
     harness::run_worker(app, &mut worker).await;
@@ -455,11 +350,10 @@ fn granted_actions() -> BTreeMap<String, BTreeSet<String>> {
 fn only_functions_that_handle_tokens_can_read_the_signing_key() {
     let template = template();
     for (id, properties, metadata) in functions(&template) {
-        let function = binary(&metadata);
-        let main =
-            std::fs::read_to_string(root().join("functions").join(&function).join("src/main.rs"))
-                .unwrap();
-        let needs_key = !main.contains("from_env_without_tokens");
+        let name = binary(&metadata);
+        let function = Function::named(&name)
+            .unwrap_or_else(|| panic!("{id}: {name} is not in the route list"));
+        let needs_key = function.keys() == Keys::Signing;
         let has_env = !properties["Environment"]["Variables"]["JWT_SECRET_ARN"].is_null();
         let policies = serde_norway::to_string(&properties["Policies"]).unwrap();
         let has_policy = policies.contains("AWSSecretsManagerGetSecretValuePolicy");

@@ -2,6 +2,8 @@ use std::collections::BTreeSet;
 
 use serde_norway::Value;
 
+use shared::Function;
+
 use crate::{binary, function_crates, functions, root, template};
 
 /// Routes the project serves beyond the RealWorld spec.
@@ -81,23 +83,71 @@ fn difference<T: Ord + Clone + std::fmt::Debug>(a: &BTreeSet<T>, b: &BTreeSet<T>
     a.difference(b).cloned().collect()
 }
 
-#[test]
-fn template_and_local_router_serve_the_same_routes_with_the_same_functions() {
-    let template = template_routes();
-    let router = router_routes();
+/// The routes of the one route list in code.
+fn listed_routes() -> Routes {
+    Function::ALL
+        .iter()
+        .filter_map(|f| {
+            let route = f.route()?;
+            Some((
+                route.method.to_owned(),
+                route.path.to_owned(),
+                f.name().to_owned(),
+            ))
+        })
+        .collect()
+}
+
+#[track_caller]
+fn assert_same(what: &str, listed: &Routes, other: &Routes) {
     assert!(
-        template == router,
-        "only in template.yaml: {:?}\nonly in the Cargo.toml router: {:?}",
-        difference(&template, &router),
-        difference(&router, &template)
+        listed == other,
+        "only in the route list (shared::Function): {:?}\nonly in {what}: {:?}",
+        difference(listed, other),
+        difference(other, listed)
     );
 }
 
-/// Functions that serve no route: they consume the table's stream.
-const STREAM_WORKERS: &[&str] = &["stream-worker"];
+#[test]
+fn the_template_and_the_local_router_serve_the_route_list() {
+    let listed = listed_routes();
+    assert_same("template.yaml", &listed, &template_routes());
+    assert_same("the Cargo.toml router", &listed, &router_routes());
+}
+
+/// The README's route table: rows of `| METHOD | `/api/...` | ... |`.
+fn readme_routes() -> BTreeSet<(String, String)> {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    readme
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let method = *cells.get(1)?;
+            let path = cells.get(2)?.trim_matches('`');
+            let is_method = ["GET", "POST", "PUT", "DELETE"].contains(&method);
+            (is_method && path.starts_with("/api/")).then(|| (method.to_owned(), path.to_owned()))
+        })
+        .collect()
+}
 
 #[test]
-fn every_function_crate_is_deployed_and_every_deployed_function_exists() {
+fn the_readme_lists_every_route() {
+    let listed: BTreeSet<(String, String)> = listed_routes()
+        .into_iter()
+        .map(|(m, p, _)| (m, p))
+        .collect();
+    let readme = readme_routes();
+    assert!(
+        listed == readme,
+        "only in the route list: {:?}\nonly in the README: {:?}",
+        difference(&listed, &readme),
+        difference(&readme, &listed)
+    );
+}
+
+#[test]
+fn every_function_is_a_crate_deployed_by_the_template_and_started_as_itself() {
+    let listed: BTreeSet<String> = Function::ALL.iter().map(|f| f.name().to_owned()).collect();
     let crates = function_crates();
     let template = template();
     let deployed: BTreeSet<String> = functions(&template)
@@ -105,16 +155,25 @@ fn every_function_crate_is_deployed_and_every_deployed_function_exists() {
         .map(|(_, _, metadata)| binary(metadata))
         .collect();
     assert!(
-        crates == deployed,
-        "crates not in template.yaml: {:?}\nfunctions in template.yaml without a crate: {:?}",
-        difference(&crates, &deployed),
-        difference(&deployed, &crates)
+        listed == crates && crates == deployed,
+        "route list {:?}\ncrates {:?}\ntemplate {:?}",
+        difference(&listed, &crates),
+        difference(&crates, &listed),
+        difference(&deployed, &listed)
     );
-    let routes = template_routes();
-    for function in &crates {
-        let served = routes.iter().filter(|(_, _, f)| f == function).count();
-        let expected = usize::from(!STREAM_WORKERS.contains(&function.as_str()));
-        assert_eq!(served, expected, "{function} serves {expected} route(s)");
+    for function in Function::ALL {
+        let main = std::fs::read_to_string(
+            root()
+                .join("functions")
+                .join(function.name())
+                .join("src/main.rs"),
+        )
+        .unwrap();
+        assert!(
+            main.contains(&format!("Function::{function:?},")),
+            "{}'s main starts it as Function::{function:?}",
+            function.name()
+        );
     }
 }
 
@@ -127,8 +186,8 @@ fn no_slug_can_be_a_fixed_segment_of_an_article_route() {
         let segment = rest.split('/').next().unwrap_or_default();
         if !segment.starts_with('{') {
             assert!(
-                shared::slug::RESERVED.contains(&segment),
-                "{path}: `{segment}` stands where a slug does; add it to shared::slug::RESERVED"
+                shared::store::slug::RESERVED.contains(&segment),
+                "{path}: `{segment}` stands where a slug does; add it to shared::store::slug::RESERVED"
             );
         }
     }
@@ -164,7 +223,7 @@ fn the_stream_worker_gets_exactly_the_changes_it_works_on_with_retries_and_a_dea
     );
     assert_eq!(
         table["TimeToLiveSpecification"]["AttributeName"].as_str(),
-        Some(shared::db::keys::EXPIRES_AT)
+        Some(shared::ground::keys::EXPIRES_AT)
     );
     let worker = &template["Resources"]["StreamWorkerFunction"]["Properties"];
     let events = worker["Events"]
@@ -207,7 +266,7 @@ fn the_stream_worker_gets_exactly_the_changes_it_works_on_with_retries_and_a_dea
         .collect();
     // Every kind of item, inserted, modified and removed: the mapping lets a
     // record through exactly when the worker has work for it.
-    use shared::db::{changes::Change, keys};
+    use shared::{ground::keys, store::jobs::Job};
     let article = "0190b3a0-0000-7000-8000-000000000001";
     let position = keys::Position::new("2026-01-01T00:00:00.000Z", article);
     let samples = [
@@ -250,7 +309,7 @@ fn the_stream_worker_gets_exactly_the_changes_it_works_on_with_retries_and_a_dea
             let mut full = image.clone();
             full["pk"] = keys_json["pk"].clone();
             full["sk"] = keys_json["sk"].clone();
-            let work = Change::of(
+            let work = Job::of(
                 event_name,
                 as_item(&keys_json),
                 as_item(&full),

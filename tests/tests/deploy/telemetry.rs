@@ -9,12 +9,10 @@ use std::{
     time::Duration,
 };
 
-use conduit_tests::{
-    harness::{self, call, reply},
-    runtime::RuntimeApi,
-};
+use conduit_tests::harness::{self, call, send};
+use conduit_tools::runtime::RuntimeApi;
 use serde_json::{Value, json};
-use shared::{App, config::SecretSource};
+use shared::{App, ground::config::SecretSource};
 
 const FUNCTION: &str = "conduit-telemetry-test";
 const NAMESPACE: &str = "Conduit/telemetry-test";
@@ -70,18 +68,11 @@ fn metrics_of(documents: &[&Value]) -> (serde_json::Map<String, Value>, Vec<Valu
 #[tokio::test]
 async fn a_function_emits_request_and_database_metrics_and_logs_with_request_id_and_route() {
     let app: App = harness::app().await;
-    let registered = reply(
-        ::register_user::handler(
-            &app,
-            call("POST", "/api/users")
-                .json(json!({"user": {"username": "metered", "email": "metered@example.com", "password": PASSWORD}}))
-                .request(),
-        )
-        .await,
-    );
+    let registered = send(&app, call("POST", "/api/users")
+                .json(json!({"user": {"username": "metered", "email": "metered@example.com", "password": PASSWORD}}))).await;
     assert_eq!(registered.status, 201, "{}", registered.body);
 
-    let secret = match &harness::config(&harness::endpoint(), app.db.table()).jwt_secret {
+    let secret = match &harness::config(&harness::endpoint(), app.store.table().name()).jwt_secret {
         Some(SecretSource::Value(secret)) => String::from_utf8(secret.expose().to_vec()).unwrap(),
         _ => unreachable!("the harness configures a key"),
     };
@@ -97,7 +88,7 @@ async fn a_function_emits_request_and_database_metrics_and_logs_with_request_id_
         .env("METRICS_NAMESPACE", NAMESPACE)
         // The rejection of a 404 is logged at debug: one line a request writes.
         .env("RUST_LOG", "info,shared=debug")
-        .env("TABLE_NAME", app.db.table())
+        .env("TABLE_NAME", app.store.table().name())
         .env("DYNAMODB_ENDPOINT", harness::endpoint())
         .env("AWS_REGION", "us-east-1")
         .env("JWT_SECRET", &secret)

@@ -1,0 +1,138 @@
+//! The application: what a request may do and what it answers, between the
+//! HTTP edge and the store. [`App`] is built once per cold start; [`auth`]
+//! says who is calling, [`accounts`] holds the sign-up and sign-in policy,
+//! [`password`] hashes, [`validate`] the input rules, [`views`] turns
+//! records into the RealWorld JSON documents and [`cursor`] positions into
+//! the cursors clients send back.
+
+pub mod accounts;
+pub mod auth;
+pub mod cursor;
+pub mod password;
+pub mod validate;
+pub mod views;
+
+use aws_config::SdkConfig;
+
+use crate::{
+    ground::{
+        aws::sdk_config,
+        config::{Config, RateLimits, Rule, Secret, SecretSource, checked_secret},
+        error::ApiError,
+    },
+    store::Store,
+    table::Table,
+};
+
+use auth::Tokens;
+
+/// Everything a handler needs, built once per cold start and shared by every
+/// invocation the execution environment serves.
+pub struct App {
+    pub store: Store,
+    /// Per-client rate limits, for the functions that apply them.
+    pub limits: RateLimits,
+    tokens: Option<Tokens>,
+}
+
+/// Whether a function issues or verifies tokens, and so needs the signing key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keys {
+    /// The key must be configured: a cold start without one fails at once.
+    Signing,
+    /// No key is read (health, tags, the stream worker).
+    None,
+}
+
+impl App {
+    /// The app of a function, from Lambda's environment, with the rate
+    /// limits it applies (their variables) and no others.
+    pub async fn from_env(keys: Keys, limits: &[&str]) -> Result<Self, lambda_http::Error> {
+        let mut config = Config::from_env()?;
+        config.rate_limits = config.rate_limits.only(limits);
+        match keys {
+            Keys::Signing if config.jwt_secret.is_none() => {
+                return Err("JWT_SECRET or JWT_SECRET_ARN must be set".into());
+            }
+            Keys::Signing => {}
+            Keys::None => config.jwt_secret = None,
+        }
+        Self::new(&config).await
+    }
+
+    pub async fn new(config: &Config) -> Result<Self, lambda_http::Error> {
+        let sdk_config = sdk_config(config).await;
+        let tokens = match &config.jwt_secret {
+            None => None,
+            Some(SecretSource::Value(secret)) => {
+                Some(Tokens::new(secret.expose(), config.token_ttl))
+            }
+            Some(SecretSource::SecretsManager(arn)) => {
+                let secret = read_secret(&sdk_config, config, arn).await?;
+                Some(Tokens::new(secret.expose(), config.token_ttl))
+            }
+        };
+        Ok(Self {
+            store: Store::new(Table::new(&sdk_config, config)),
+            limits: config.rate_limits.clone(),
+            tokens,
+        })
+    }
+
+    /// Counts the request against `rule` for the client's source IP (a
+    /// request without one, which API Gateway never sends, is not counted).
+    pub async fn limit_by_ip(
+        &self,
+        rule: Option<&Rule>,
+        req: &lambda_http::Request,
+    ) -> Result<(), ApiError> {
+        match source_ip(req) {
+            Some(ip) => self.store.limits().hit(rule, &ip).await,
+            None => Ok(()),
+        }
+    }
+
+    pub fn tokens(&self) -> Result<&Tokens, ApiError> {
+        self.tokens
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("this function has no token signing key"))
+    }
+}
+
+/// The client's address as API Gateway saw the connection: its own
+/// `sourceIp`, which no header a client sends can change.
+pub fn source_ip(req: &lambda_http::Request) -> Option<String> {
+    use lambda_http::RequestExt;
+    match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
+            context.http.source_ip.clone().filter(|ip| !ip.is_empty())
+        }
+        _ => None,
+    }
+}
+
+async fn read_secret(
+    sdk_config: &SdkConfig,
+    config: &Config,
+    arn: &str,
+) -> Result<Secret, lambda_http::Error> {
+    let mut builder = aws_sdk_secretsmanager::config::Builder::from(sdk_config);
+    if let Some(endpoint) = &config.secrets_endpoint {
+        builder = builder.endpoint_url(endpoint);
+    }
+    let output = aws_sdk_secretsmanager::Client::from_conf(builder.build())
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|err| {
+            format!(
+                "reading the signing key: {}",
+                aws_sdk_secretsmanager::error::DisplayErrorContext(err)
+            )
+        })?;
+    let value = output
+        .secret_string
+        .ok_or("the signing key secret has no string value")?;
+    Ok(checked_secret("JWT_SECRET_ARN", value)?)
+}

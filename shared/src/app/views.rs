@@ -1,0 +1,230 @@
+//! The JSON documents of the API, as the RealWorld spec shapes them, and
+//! every conversion of a stored record into one.
+
+use serde::Serialize;
+
+use crate::{
+    ground::error::ApiError,
+    store::{
+        Store,
+        pages::Shown,
+        records::{ArticleRecord, CommentRecord, UserRecord},
+    },
+};
+
+#[derive(Debug, Serialize)]
+pub struct UserBody {
+    pub user: User,
+}
+
+#[derive(Debug, Serialize)]
+pub struct User {
+    pub email: String,
+    pub token: String,
+    pub username: String,
+    pub bio: Option<String>,
+    pub image: Option<String>,
+}
+
+impl UserBody {
+    pub fn new(record: UserRecord, token: String) -> Self {
+        Self {
+            user: User {
+                email: record.email,
+                token,
+                username: record.username,
+                bio: record.bio,
+                image: record.image,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProfileBody {
+    pub profile: Profile,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    pub username: String,
+    pub bio: Option<String>,
+    pub image: Option<String>,
+    pub following: bool,
+}
+
+impl Profile {
+    pub fn new(record: &UserRecord, following: bool) -> Self {
+        Self {
+            username: record.username.clone(),
+            bio: record.bio.clone(),
+            image: record.image.clone(),
+            following,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Article {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    /// Only single-article responses carry the body; lists leave it out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    pub tag_list: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub favorited: bool,
+    pub favorites_count: u64,
+    pub author: Profile,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ArticleBody {
+    pub article: Article,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArticleList {
+    pub articles: Vec<Article>,
+    pub articles_count: u64,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Comment {
+    pub id: u64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub body: String,
+    pub author: Profile,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CommentBody {
+    pub comment: Comment,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentList {
+    pub comments: Vec<Comment>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TagList {
+    pub tags: Vec<String>,
+}
+
+impl ArticleList {
+    /// A page as its viewer sees it; `cursor` encodes where the next starts.
+    pub fn new(shown: Shown) -> Self {
+        let next_cursor = shown.next.as_ref().map(super::cursor::articles);
+        Self {
+            articles_count: shown.count,
+            articles: articles(shown.articles, &shown.context, false),
+            next_cursor,
+        }
+    }
+
+    /// The answer for a filter that matches nothing.
+    pub fn empty() -> Self {
+        Self {
+            articles: Vec::new(),
+            articles_count: 0,
+            next_cursor: None,
+        }
+    }
+}
+
+/// Articles as a page's viewer sees them; an article whose author is gone
+/// is left out.
+fn articles(
+    records: Vec<ArticleRecord>,
+    context: &crate::store::pages::Context,
+    with_body: bool,
+) -> Vec<Article> {
+    records
+        .into_iter()
+        .filter_map(|a| {
+            let author = context.author(&a.author_id)?;
+            Some(Article {
+                favorited: context.favorited(&a.id),
+                favorites_count: u64::try_from(a.favorites_count).unwrap_or(0),
+                author: Profile::new(author, context.follows(&a.author_id)),
+                slug: a.slug,
+                title: a.title,
+                description: a.description,
+                body: if with_body { a.body } else { None },
+                tag_list: a.tag_list,
+                created_at: a.created_at,
+                updated_at: a.updated_at,
+            })
+        })
+        .collect()
+}
+
+impl ArticleBody {
+    /// One article as `viewer` sees it, with the body it was read with.
+    pub async fn new(
+        store: &Store,
+        viewer: Option<&str>,
+        article: ArticleRecord,
+    ) -> Result<Self, ApiError> {
+        if article.body.is_none() {
+            return Err(ApiError::internal(format!(
+                "article {} was read without its body",
+                article.id
+            )));
+        }
+        let ids = [article.id.clone()];
+        let context = store
+            .context(viewer, std::slice::from_ref(&article.author_id), &ids)
+            .await?;
+        articles(vec![article], &context, true)
+            .pop()
+            .map(|article| Self { article })
+            .ok_or_else(|| ApiError::internal("article author is missing"))
+    }
+
+    /// The article as stored now, as `viewer` sees it: after a write, so its
+    /// counts include every other caller's changes too.
+    pub async fn fresh(store: &Store, viewer: &str, id: &str) -> Result<Self, ApiError> {
+        let article = store
+            .articles()
+            .get_with_body(id)
+            .await?
+            .ok_or(ApiError::NotFound("article"))?;
+        Self::new(store, Some(viewer), article).await
+    }
+}
+
+/// Comments as `viewer` sees them; a comment whose author is gone is left out.
+pub async fn comments(
+    store: &Store,
+    viewer: Option<&str>,
+    records: Vec<CommentRecord>,
+) -> Result<Vec<Comment>, ApiError> {
+    let authors: Vec<String> = records.iter().map(|c| c.author_id.clone()).collect();
+    let context = store.context(viewer, &authors, &[]).await?;
+    Ok(records
+        .into_iter()
+        .filter_map(|c| {
+            let author = context.author(&c.author_id)?;
+            Some(Comment {
+                author: Profile::new(author, context.follows(&c.author_id)),
+                id: c.id,
+                created_at: c.created_at,
+                updated_at: c.updated_at,
+                body: c.body,
+            })
+        })
+        .collect())
+}

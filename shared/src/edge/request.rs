@@ -1,0 +1,205 @@
+//! Reading a request: the body, path and query parameters, and page
+//! bounds, as API Gateway's HTTP API (payload 2.0) delivers them through
+//! `lambda_http`.
+
+use lambda_http::{Body, Request, RequestExt};
+use serde::de::DeserializeOwned;
+
+use crate::{
+    app::{cursor, validate},
+    ground::error::{ApiError, FieldErrors},
+    store::{
+        comments::CommentPage,
+        lists::{Page, Start},
+    },
+};
+
+/// The largest body any route takes, checked before it is parsed. The
+/// largest valid body, an article at every field's limit with each character
+/// sent as a JSON `\u` escape pair (12 bytes), is about 640 KB; 1 MiB covers
+/// it with room, and bounds the parsing work of any request.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// Parses the JSON body. An empty body reads as `{}`, so a missing envelope is
+/// reported field by field ("can't be blank") rather than as a parse error.
+/// Broken JSON is a 400; JSON of the wrong shape (a number for a string) a
+/// 422. Every body is an object of envelopes (`{"user": {...}}`), and each
+/// envelope must itself be an object: serde would otherwise read a list as a
+/// struct, field by position.
+pub fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let bytes: &[u8] = match req.body() {
+        Body::Empty => b"{}",
+        Body::Text(text) if text.trim().is_empty() => b"{}",
+        body => body.as_ref(),
+    };
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::TooLarge(MAX_BODY_BYTES));
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|_| ApiError::BadRequest("is not valid JSON".to_owned()))?;
+    let Some(envelopes) = value.as_object() else {
+        return Err(ApiError::field("body", "must be a JSON object"));
+    };
+    let mut errors = FieldErrors::new();
+    for (name, inner) in envelopes {
+        if !(inner.is_object() || inner.is_null()) {
+            errors.add(envelope_field(name), "must be an object");
+        }
+    }
+    errors.into_result()?;
+    serde_json::from_value(value)
+        .map_err(|err| ApiError::field("body", format!("is invalid: {err}")))
+}
+
+/// The name an envelope's error is reported under.
+fn envelope_field(name: &str) -> &'static str {
+    match name {
+        "user" => "user",
+        "article" => "article",
+        "comment" => "comment",
+        _ => "body",
+    }
+}
+
+/// A path parameter from the route template (`/api/profiles/{username}`),
+/// percent-decoded. API Gateway decodes path parameters and `cargo lambda
+/// watch` does not; no valid username, slug or comment id contains `%`, so
+/// decoding what is still encoded makes both behave alike. What does not
+/// decode to UTF-8 stays as sent and matches nothing. Its absence means the
+/// route and the function disagree: a deploy error.
+pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
+    req.path_parameters()
+        .first(name)
+        .map(percent_decoded)
+        .ok_or_else(|| ApiError::internal(format!("route has no path parameter {name}")))
+}
+
+fn percent_decoded(raw: &str) -> String {
+    if !raw.contains('%') {
+        return raw.to_owned();
+    }
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| raw.to_owned())
+}
+
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters().first(name).map(str::to_owned)
+}
+
+/// The page of an article list a request asks for: `limit`, and `offset` or
+/// `cursor` (422 when out of bounds, combined, or not a cursor this API issued).
+pub fn article_page(req: &Request) -> Result<Page, ApiError> {
+    let (limit, offset, cursor) = page_params(req);
+    let asked = page_request(&limit, &offset, &cursor, validate::ARTICLE_PAGES)?;
+    let start = match asked.cursor {
+        None => Start::Offset(asked.offset),
+        Some(cursor) => Start::After(
+            cursor::parse_articles(cursor)
+                .ok_or_else(|| ApiError::field("cursor", "is invalid"))?,
+        ),
+    };
+    Ok(Page {
+        start,
+        limit: asked.limit,
+    })
+}
+
+/// The page of a comment list a request asks for: `limit` and `cursor`.
+pub fn comment_page(req: &Request) -> Result<CommentPage, ApiError> {
+    let (limit, offset, cursor) = page_params(req);
+    let asked = match page_request(&limit, &offset, &cursor, validate::COMMENT_PAGES) {
+        Err(ApiError::Validation(errors)) if errors.get("offset").is_some() => {
+            return Err(ApiError::field(
+                "offset",
+                "is not supported for comments, use cursor",
+            ));
+        }
+        asked => asked?,
+    };
+    let before = asked
+        .cursor
+        .map(|cursor| {
+            cursor::parse_comments(cursor).ok_or_else(|| ApiError::field("cursor", "is invalid"))
+        })
+        .transpose()?;
+    Ok(CommentPage {
+        limit: asked.limit,
+        before,
+    })
+}
+
+type PageParams = (Option<String>, Option<String>, Option<String>);
+
+fn page_params(req: &Request) -> PageParams {
+    (
+        query_param(req, "limit"),
+        query_param(req, "offset"),
+        query_param(req, "cursor"),
+    )
+}
+
+/// The page parameters checked against `bounds` (422 otherwise).
+fn page_request<'a>(
+    limit: &Option<String>,
+    offset: &Option<String>,
+    cursor: &'a Option<String>,
+    bounds: (usize, usize, usize),
+) -> Result<validate::PageRequest<'a>, ApiError> {
+    let mut errors = FieldErrors::new();
+    validate::page(
+        limit.as_deref(),
+        offset.as_deref(),
+        cursor.as_deref(),
+        bounds,
+        &mut errors,
+    )
+    .ok_or(ApiError::Validation(errors))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::http;
+
+    fn request(headers: &[(&str, &str)], body: &str) -> Request {
+        let mut builder = http::Request::builder().uri("/api/user");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        builder.body(Body::Text(body.to_owned())).unwrap()
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Shape {
+        #[allow(dead_code)]
+        name: Option<String>,
+    }
+
+    #[test]
+    fn body_errors_are_classified() {
+        assert!(parse_body::<Shape>(&request(&[], "")).is_ok());
+        assert!(matches!(
+            parse_body::<Shape>(&request(&[], "{not json")),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse_body::<Shape>(&request(&[], r#"{"name": 5}"#)),
+            Err(ApiError::Validation(_))
+        ));
+    }
+}

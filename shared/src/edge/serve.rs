@@ -1,0 +1,136 @@
+//! A function's entry point. `main` is one call:
+//!
+//! ```ignore
+//! fn main() -> shared::Served {
+//!     shared::serve(shared::Function::GetArticle, get_article::handler)
+//! }
+//! ```
+//!
+//! [`serve`] starts the runtime, logs and metrics, builds the [`App`] once
+//! per cold start (reading the signing key only for functions that use
+//! tokens), and answers each request through [`respond`]: every
+//! [`ApiError`] becomes its response, never a failed invocation.
+
+use std::{future::Future, time::Instant};
+
+use lambda_http::{Body, Request, RequestExt, Response, request::RequestContext};
+use lambda_runtime::LambdaEvent;
+use tracing::Instrument;
+
+use crate::{
+    app::App,
+    ground::{error::ApiError, telemetry},
+};
+
+use super::{response::render, routes::Function};
+
+/// What `main` returns.
+pub type Served = Result<(), lambda_http::Error>;
+
+/// Runs the HTTP function `function` with `handler` until the environment
+/// shuts down.
+pub fn serve<F, Fut>(function: Function, handler: F) -> Served
+where
+    F: Fn(&'static App, Request) -> Fut + Sync,
+    Fut: Future<Output = Result<Response<Body>, ApiError>> + Send,
+{
+    runtime()?.block_on(async {
+        let metrics = telemetry::init()?;
+        let app = start(function).await?;
+        let handler = &handler;
+        metrics_cloudwatch_embedded::lambda::handler::run_http(metrics, |req| async move {
+            Ok::<_, lambda_http::Error>(observe(req, |req| respond(handler(app, req))).await)
+        })
+        .await
+    })
+}
+
+/// Runs an event function (the stream worker): `handler` gets each event.
+pub fn serve_events<E, R, F, Fut>(function: Function, handler: F) -> Served
+where
+    E: for<'de> serde::Deserialize<'de>,
+    R: serde::Serialize,
+    F: Fn(&'static App, LambdaEvent<E>) -> Fut,
+    Fut: Future<Output = Result<R, lambda_runtime::Error>>,
+{
+    runtime()?.block_on(async {
+        let metrics = telemetry::init()?;
+        let app = start(function).await?;
+        metrics_cloudwatch_embedded::lambda::handler::run(metrics, |event| handler(app, event))
+            .await
+    })
+}
+
+/// A function runs one request at a time: one thread.
+fn runtime() -> Result<tokio::runtime::Runtime, lambda_http::Error> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// The app of this cold start; it lives as long as the process.
+async fn start(function: Function) -> Result<&'static App, lambda_http::Error> {
+    let app = App::from_env(function.keys(), function.rate_limits()).await?;
+    Ok(Box::leak(Box::new(app)))
+}
+
+/// The response for a handler's answer.
+pub async fn respond(
+    answer: impl Future<Output = Result<Response<Body>, ApiError>>,
+) -> Response<Body> {
+    answer.await.unwrap_or_else(render)
+}
+
+/// One request, timed and counted by status class, inside a span naming its
+/// route.
+pub async fn observe<F, Fut>(req: Request, handler: F) -> Response<Body>
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Response<Body>>,
+{
+    let span = tracing::info_span!("request", route = %route(&req));
+    let started = Instant::now();
+    let response = handler(req).instrument(span).await;
+    let class = status_class(response.status().as_u16());
+    metrics::counter!(telemetry::names::REQUESTS, telemetry::names::STATUS_CLASS => class)
+        .increment(1);
+    metrics::histogram!(telemetry::names::LATENCY).record(started.elapsed().as_secs_f64() * 1000.0);
+    response
+}
+
+fn status_class(status: u16) -> &'static str {
+    match status {
+        500.. => "5xx",
+        400..500 => "4xx",
+        300..400 => "3xx",
+        _ => "2xx",
+    }
+}
+
+/// The API route as the HTTP API names it (`GET /api/articles/{slug}`): its
+/// template, not the path, so no user input reaches the span.
+fn route(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context
+            .route_key
+            .clone()
+            .unwrap_or_else(|| format!("{} (no route key)", req.method())),
+        _ => format!("{} (no route key)", req.method()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_fall_into_their_class() {
+        assert_eq!(status_class(200), "2xx");
+        assert_eq!(status_class(201), "2xx");
+        assert_eq!(status_class(304), "3xx");
+        assert_eq!(status_class(404), "4xx");
+        assert_eq!(status_class(429), "4xx");
+        assert_eq!(status_class(500), "5xx");
+        assert_eq!(status_class(503), "5xx");
+    }
+}

@@ -1,0 +1,371 @@
+//! Configuration comes from the environment only; nothing secret has a default.
+
+use std::{fmt, time::Duration};
+
+/// Minimum length of the JWT signing secret: HS256 is only as strong as its key,
+/// and RFC 7518 asks for a key at least as long as the hash output.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table_name: String,
+    pub region: String,
+    /// Set for DynamoDB Local; unset in AWS, where the regional endpoint is used.
+    pub dynamodb_endpoint: Option<String>,
+    /// `SECRETS_MANAGER_ENDPOINT`: a stand-in for Secrets Manager (the
+    /// benchmark's); unset in AWS.
+    pub secrets_endpoint: Option<String>,
+    /// Whether the environment holds AWS credentials, as Lambda's always does
+    /// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`). The values are read
+    /// by the SDK's environment provider, never kept here.
+    pub environment_credentials: bool,
+    /// Where the token signing key comes from; `None` for functions that
+    /// neither issue nor verify tokens.
+    pub jwt_secret: Option<SecretSource>,
+    pub token_ttl: Duration,
+    /// Upper bound on one DynamoDB operation, retries included. A database that
+    /// does not answer within it yields 503 rather than a Lambda timeout.
+    pub db_timeout: Duration,
+    /// Per-client rate limits (`RATE_LIMIT_*`); unset ones are off.
+    pub rate_limits: RateLimits,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub enum SecretSource {
+    /// `JWT_SECRET`: the key itself (local runs).
+    Value(Secret),
+    /// `JWT_SECRET_ARN`: a Secrets Manager secret, read once per cold start.
+    SecretsManager(String),
+}
+
+/// A value that must never reach a log line.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        Self(bytes.into())
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any key lookup, so tests need not touch
+    /// the process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name| get(name).filter(|v: &String| !v.trim().is_empty());
+        let table_name = get("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?;
+        let jwt_secret = match (get("JWT_SECRET"), get("JWT_SECRET_ARN")) {
+            (Some(value), _) => Some(SecretSource::Value(checked_secret("JWT_SECRET", value)?)),
+            (None, Some(arn)) => Some(SecretSource::SecretsManager(arn)),
+            (None, None) => None,
+        };
+        Ok(Self {
+            table_name,
+            region: get("AWS_REGION").unwrap_or_else(|| "us-east-1".to_owned()),
+            dynamodb_endpoint: get("DYNAMODB_ENDPOINT"),
+            secrets_endpoint: get("SECRETS_MANAGER_ENDPOINT"),
+            environment_credentials: get("AWS_ACCESS_KEY_ID").is_some()
+                && get("AWS_SECRET_ACCESS_KEY").is_some(),
+            jwt_secret,
+            token_ttl: Duration::from_secs(number(&get, "TOKEN_TTL_SECONDS", 86_400)?),
+            db_timeout: Duration::from_millis(number(&get, "DYNAMODB_TIMEOUT_MS", 3_000)?),
+            rate_limits: RateLimits::from_lookup(get)
+                .map_err(|(name, reason)| ConfigError::Invalid { name, reason })?,
+        })
+    }
+}
+
+/// A signing key long enough for HS256.
+pub fn checked_secret(name: &'static str, value: String) -> Result<Secret, ConfigError> {
+    if value.len() < MIN_SECRET_BYTES {
+        return Err(ConfigError::Invalid {
+            name,
+            reason: format!("must be at least {MIN_SECRET_BYTES} bytes"),
+        });
+    }
+    Ok(Secret::new(value))
+}
+
+fn number(
+    get: &impl Fn(&'static str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match get(name) {
+        None => Ok(default),
+        Some(raw) => match raw.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(ConfigError::Invalid {
+                name,
+                reason: "must be a positive integer".to_owned(),
+            }),
+        },
+    }
+}
+
+// ---- rate limits ------------------------------------------------------------
+
+/// The longest window: five digits of seconds, as the template's parameters
+/// allow (a little over a day).
+pub const MAX_WINDOW_SECONDS: u64 = 99_999;
+
+/// At most `limit` requests per `window`, for each client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub name: &'static str,
+    pub limit: u32,
+    pub window: Duration,
+}
+
+impl Rule {
+    /// A rule from its configured form, `<requests>/<seconds>` (`10/900`:
+    /// ten per quarter hour); `off` (or nothing) for no limit.
+    pub fn parse(name: &'static str, text: &str) -> Result<Option<Self>, String> {
+        let text = text.trim();
+        if text.is_empty() || text.eq_ignore_ascii_case("off") {
+            return Ok(None);
+        }
+        let parsed = text.split_once('/').and_then(|(limit, seconds)| {
+            let limit: u32 = limit.trim().parse().ok()?;
+            let seconds: u64 = seconds.trim().parse().ok()?;
+            (limit > 0 && (1..=MAX_WINDOW_SECONDS).contains(&seconds)).then_some((limit, seconds))
+        });
+        match parsed {
+            Some((limit, seconds)) => Ok(Some(Self {
+                name,
+                limit,
+                window: Duration::from_secs(seconds),
+            })),
+            None => Err(format!(
+                "{text:?} is not <requests>/<seconds> (seconds up to {MAX_WINDOW_SECONDS}) or off"
+            )),
+        }
+    }
+}
+
+/// The rules of every function that has any; `None` is no limit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Login attempts from one source IP.
+    pub login_per_ip: Option<Rule>,
+    /// Login attempts for one email, from anywhere.
+    pub login_per_email: Option<Rule>,
+    /// Registrations from one source IP.
+    pub register_per_ip: Option<Rule>,
+    /// Articles one user creates.
+    pub articles_per_user: Option<Rule>,
+    /// Comments one user writes.
+    pub comments_per_user: Option<Rule>,
+}
+
+impl RateLimits {
+    /// The environment variable of each rule and its name in keys and logs.
+    pub const VARIABLES: [(&'static str, &'static str); 5] = [
+        ("RATE_LIMIT_LOGIN_PER_IP", "login-ip"),
+        ("RATE_LIMIT_LOGIN_PER_EMAIL", "login-email"),
+        ("RATE_LIMIT_REGISTER_PER_IP", "register-ip"),
+        ("RATE_LIMIT_ARTICLES_PER_USER", "article-user"),
+        ("RATE_LIMIT_COMMENTS_PER_USER", "comment-user"),
+    ];
+
+    /// These rules, by variable, and none of the others.
+    pub fn only(self, variables: &[&str]) -> Self {
+        let keep =
+            |variable: &str, rule: Option<Rule>| rule.filter(|_| variables.contains(&variable));
+        let [login_ip, login_email, register_ip, articles, comments] = Self::VARIABLES;
+        Self {
+            login_per_ip: keep(login_ip.0, self.login_per_ip),
+            login_per_email: keep(login_email.0, self.login_per_email),
+            register_per_ip: keep(register_ip.0, self.register_per_ip),
+            articles_per_user: keep(articles.0, self.articles_per_user),
+            comments_per_user: keep(comments.0, self.comments_per_user),
+        }
+    }
+
+    /// Every rule from `get` (an environment lookup).
+    pub fn from_lookup(
+        get: impl Fn(&'static str) -> Option<String>,
+    ) -> Result<Self, (&'static str, String)> {
+        let rule = |(variable, name): (&'static str, &'static str)| {
+            get(variable)
+                .map(|text| Rule::parse(name, &text))
+                .transpose()
+                .map(Option::flatten)
+                .map_err(|why| (variable, why))
+        };
+        let [login_ip, login_email, register_ip, articles, comments] = Self::VARIABLES;
+        Ok(Self {
+            login_per_ip: rule(login_ip)?,
+            login_per_email: rule(login_email)?,
+            register_per_ip: rule(register_ip)?,
+            articles_per_user: rule(articles)?,
+            comments_per_user: rule(comments)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn requires_a_table() {
+        assert_eq!(
+            config(&[("JWT_SECRET", SECRET)]).unwrap_err(),
+            ConfigError::Missing("TABLE_NAME")
+        );
+    }
+
+    #[test]
+    fn the_secret_comes_from_the_value_or_secrets_manager() {
+        assert!(config(&[("TABLE_NAME", "t")]).unwrap().jwt_secret.is_none());
+        let c = config(&[
+            ("TABLE_NAME", "t"),
+            ("JWT_SECRET_ARN", "arn:aws:secretsmanager:x"),
+        ])
+        .unwrap();
+        assert!(
+            matches!(c.jwt_secret, Some(SecretSource::SecretsManager(arn)) if arn == "arn:aws:secretsmanager:x")
+        );
+        let c = config(&[("TABLE_NAME", "t"), ("JWT_SECRET", SECRET)]).unwrap();
+        assert!(
+            matches!(c.jwt_secret, Some(SecretSource::Value(s)) if s.expose() == SECRET.as_bytes())
+        );
+    }
+
+    #[test]
+    fn rejects_short_secret() {
+        let err = config(&[("TABLE_NAME", "t"), ("JWT_SECRET", "short")]).unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::Invalid {
+                name: "JWT_SECRET",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let c = config(&[("TABLE_NAME", "t"), ("JWT_SECRET", SECRET)]).unwrap();
+        assert_eq!(c.region, "us-east-1");
+        assert_eq!(c.token_ttl, Duration::from_secs(86_400));
+        assert!(c.dynamodb_endpoint.is_none());
+        assert!(c.secrets_endpoint.is_none());
+        assert!(!c.environment_credentials);
+        let c = config(&[
+            ("TABLE_NAME", "t"),
+            ("JWT_SECRET", SECRET),
+            ("DYNAMODB_TIMEOUT_MS", "250"),
+            ("DYNAMODB_ENDPOINT", "http://127.0.0.1:8000"),
+        ])
+        .unwrap();
+        assert_eq!(c.db_timeout, Duration::from_millis(250));
+        assert_eq!(
+            c.dynamodb_endpoint.as_deref(),
+            Some("http://127.0.0.1:8000")
+        );
+        assert!(
+            config(&[
+                ("TABLE_NAME", "t"),
+                ("JWT_SECRET", SECRET),
+                ("TOKEN_TTL_SECONDS", "x")
+            ])
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn environment_credentials_need_both_halves_of_the_key() {
+        let base = [("TABLE_NAME", "t")];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut pairs = base.to_vec();
+            pairs.extend_from_slice(extra);
+            config(&pairs).unwrap().environment_credentials
+        };
+        assert!(!with(&[("AWS_ACCESS_KEY_ID", "AKIA")]));
+        assert!(!with(&[("AWS_SECRET_ACCESS_KEY", "s")]));
+        assert!(with(&[
+            ("AWS_ACCESS_KEY_ID", "AKIA"),
+            ("AWS_SECRET_ACCESS_KEY", "s")
+        ]));
+    }
+
+    #[test]
+    fn secret_is_redacted_in_debug_output() {
+        let c = config(&[("TABLE_NAME", "t"), ("JWT_SECRET", SECRET)]).unwrap();
+        assert!(!format!("{c:?}").contains(SECRET));
+    }
+
+    #[test]
+    fn rules_parse_or_say_why_not() {
+        assert_eq!(
+            Rule::parse("login-email", "10/900"),
+            Ok(Some(Rule {
+                name: "login-email",
+                limit: 10,
+                window: Duration::from_secs(900)
+            }))
+        );
+        assert_eq!(Rule::parse("x", "off"), Ok(None));
+        assert_eq!(Rule::parse("x", " "), Ok(None));
+        for bad in [
+            "10",
+            "0/60",
+            "10/0",
+            "10/100000",
+            "-1/60",
+            "ten/60",
+            "10/60/1",
+        ] {
+            assert!(Rule::parse("x", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn limits_come_from_their_variables() {
+        let limits = RateLimits::from_lookup(|name| {
+            (name == "RATE_LIMIT_LOGIN_PER_EMAIL").then(|| "5/60".to_owned())
+        })
+        .unwrap();
+        assert_eq!(limits.login_per_email.map(|r| r.limit), Some(5));
+        assert_eq!(limits.login_per_ip, None);
+        let bad = RateLimits::from_lookup(|name| {
+            (name == "RATE_LIMIT_COMMENTS_PER_USER").then(|| "lots".to_owned())
+        });
+        assert_eq!(bad.map_err(|e| e.0), Err("RATE_LIMIT_COMMENTS_PER_USER"));
+    }
+}

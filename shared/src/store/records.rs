@@ -1,0 +1,149 @@
+//! What the table stores, as the store reads and writes it: one type per
+//! kind of item that more than one entity touches. Every entity module
+//! builds on these; none of them is needed to read another's records.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ground::keys::Position;
+
+// ---- users ------------------------------------------------------------------
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct UserRecord {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub password_hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bio: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    pub created_at: String,
+    /// Bumped by every profile update, which is conditioned on the version it
+    /// read: two updates racing can't undo each other (optimistic locking).
+    #[serde(default)]
+    pub version: u64,
+}
+
+impl fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A user's counters, an item of their own beside the profile: kept by the
+/// transactions that change what they count, only ever with `ADD`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct UserCounts {
+    /// Articles the user wrote.
+    #[serde(default)]
+    pub articles_count: i64,
+    /// Articles the user favorited.
+    #[serde(default)]
+    pub favorites_count: i64,
+    /// Entries in the user's feed.
+    #[serde(default)]
+    pub feed_count: i64,
+}
+
+impl UserCounts {
+    pub fn articles(self) -> u64 {
+        u64::try_from(self.articles_count).unwrap_or(0)
+    }
+
+    pub fn favorites(self) -> u64 {
+        u64::try_from(self.favorites_count).unwrap_or(0)
+    }
+
+    pub fn feed(self) -> u64 {
+        u64::try_from(self.feed_count).unwrap_or(0)
+    }
+}
+
+// ---- articles ---------------------------------------------------------------
+
+/// An article as read: the head as stored, with the favorites count summed
+/// from its shards and, for single-article reads, the body.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ArticleRecord {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    #[serde(default)]
+    pub tag_list: Vec<String>,
+    pub author_id: String,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Bumped by every edit of the content (not by favorites or comments);
+    /// edits and deletion are conditioned on the version they read.
+    #[serde(default)]
+    pub version: u64,
+    /// The sum of the favorites shards; never stored on the head.
+    #[serde(skip)]
+    pub favorites_count: i64,
+    /// Read only where one article is shown; never stored on the head.
+    #[serde(skip)]
+    pub body: Option<String>,
+}
+
+impl ArticleRecord {
+    /// Where the article stands in every list it belongs to.
+    pub fn position(&self) -> Position {
+        Position::new(&self.created_at, &self.id)
+    }
+}
+
+/// What a job needs to know of an article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub id: String,
+    pub author_id: String,
+    pub created_at: String,
+}
+
+impl Published {
+    pub fn position(&self) -> Position {
+        Position::new(&self.created_at, &self.id)
+    }
+}
+
+impl From<&ArticleRecord> for Published {
+    fn from(article: &ArticleRecord) -> Self {
+        Self {
+            id: article.id.clone(),
+            author_id: article.author_id.clone(),
+            created_at: article.created_at.clone(),
+        }
+    }
+}
+
+// ---- comments, favorites, follows ------------------------------------------
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CommentRecord {
+    pub id: u64,
+    pub article_id: String,
+    pub body: String,
+    pub author_id: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The favorite item, in the article's partition.
+#[derive(Serialize, Deserialize)]
+pub struct Favorite {
+    pub user_id: String,
+    pub article_id: String,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Follow {
+    pub follower_id: String,
+    pub followee_id: String,
+}

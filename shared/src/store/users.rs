@@ -1,0 +1,274 @@
+//! Users and the claims that keep usernames and emails unique.
+//!
+//! Uniqueness is enforced by the write itself: registering puts the user and
+//! one claim item per unique value in a single transaction, each claim with
+//! `attribute_not_exists`. Two racing registrations cannot both commit, and no
+//! read happens before the write.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    ground::{clock, error::ApiError, keys},
+    table::{Expr, Slot, Tx, UpdateExpr, from_item},
+};
+
+use super::{
+    Store, Users,
+    records::{UserCounts, UserRecord},
+};
+
+/// A claim on a unique value: which user holds it.
+#[derive(Serialize, Deserialize)]
+struct Claim {
+    user_id: String,
+}
+
+pub struct NewUser {
+    pub username: String,
+    pub email: String,
+    pub password_hash: String,
+}
+
+/// A change to a user; `None` leaves a field as it is. For `bio` and `image`,
+/// `Some(None)` clears the field.
+#[derive(Default)]
+pub struct UserChanges {
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub password_hash: Option<String>,
+    pub bio: Option<Option<String>>,
+    pub image: Option<Option<String>>,
+}
+
+/// How often an update is re-read and retried when another update of the same
+/// user committed between the read and the write.
+const UPDATE_ATTEMPTS: usize = 3;
+
+/// A counter on a user's counts item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter {
+    Articles,
+    Favorites,
+    Feed,
+}
+
+impl Counter {
+    fn attr(self) -> &'static str {
+        match self {
+            Self::Articles => "articles_count",
+            Self::Favorites => "favorites_count",
+            Self::Feed => "feed_count",
+        }
+    }
+}
+
+/// The transaction item that makes a write by user `id` land only while
+/// the user exists, so no write ever acts for (or creates) a missing user.
+/// It checks the counts item, whose size (not the profile's) the check is
+/// billed at.
+pub(crate) fn must_exist(tx: &mut Tx<'_>, id: &str) -> Slot {
+    tx.must_exist(&keys::user_counts(id))
+}
+
+/// Moves user `id`'s `counter` by `delta` in `tx`; the user must exist.
+pub(crate) fn count(tx: &mut Tx<'_>, id: &str, counter: Counter, delta: i64) -> Slot {
+    tx.bump(&keys::user_counts(id), counter.attr(), delta)
+}
+
+impl Users<'_> {
+    pub async fn create(self, new: NewUser) -> Result<UserRecord, ApiError> {
+        let user = UserRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            username: new.username,
+            email: new.email,
+            password_hash: new.password_hash,
+            bio: None,
+            image: None,
+            created_at: clock::now(),
+            version: 0,
+        };
+        let claim = Claim {
+            user_id: user.id.clone(),
+        };
+        let mut tx = self.table().tx("register user");
+        let profile = tx.put_new(&keys::user(&user.id), &user)?;
+        let username = tx.put_new(&keys::username(&user.username), &claim)?;
+        let email = tx.put_new(&keys::email(&user.email), &claim)?;
+        tx.put_new(&keys::user_counts(&user.id), &UserCounts::default())?;
+        match tx.commit().await? {
+            Ok(()) => Ok(user),
+            Err(refused) => {
+                let taken: Vec<&'static str> = [(username, "username"), (email, "email")]
+                    .into_iter()
+                    .filter(|(slot, _)| refused.by(*slot))
+                    .map(|(_, field)| field)
+                    .collect();
+                if taken.is_empty() || refused.by(profile) {
+                    return Err(refused.unexpected());
+                }
+                Err(ApiError::Conflict(taken))
+            }
+        }
+    }
+
+    pub async fn get(self, id: &str) -> Result<Option<UserRecord>, ApiError> {
+        self.table()
+            .get("get user", &keys::user(id))
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+
+    /// Whether user `id` exists: a token names a user, but only this says the
+    /// user is still there. The counts item is read: it exists exactly when
+    /// the profile does, and is small whatever the profile holds.
+    pub async fn exists(self, id: &str) -> Result<bool, ApiError> {
+        self.table()
+            .exists("get user", &keys::user_counts(id))
+            .await
+    }
+
+    /// The user's counters; zeros for a user that does not exist.
+    pub async fn counts(self, id: &str) -> Result<UserCounts, ApiError> {
+        self.table()
+            .get("get user counts", &keys::user_counts(id))
+            .await?
+            .map(from_item)
+            .transpose()
+            .map(Option::unwrap_or_default)
+    }
+
+    pub async fn by_email(self, email: &str) -> Result<Option<UserRecord>, ApiError> {
+        self.by_claim(&keys::email(email)).await
+    }
+
+    pub async fn by_username(self, username: &str) -> Result<Option<UserRecord>, ApiError> {
+        self.by_claim(&keys::username(username)).await
+    }
+
+    /// The user a profile route names; 404 `profile: not found` otherwise.
+    pub async fn profile_owner(self, username: &str) -> Result<UserRecord, ApiError> {
+        self.by_username(username)
+            .await?
+            .ok_or(ApiError::NotFound("profile"))
+    }
+
+    async fn by_claim(self, claim: &keys::Key) -> Result<Option<UserRecord>, ApiError> {
+        let Some(item) = self.table().get("get claim", claim).await? else {
+            return Ok(None);
+        };
+        let claim: Claim = from_item(item)?;
+        self.get(&claim.user_id).await
+    }
+
+    /// Applies `changes` to user `id` in one transaction: the user item and, for
+    /// a new username or email, the old claim's release and the new claim.
+    /// Returns the updated user; `None` if there is no such user.
+    pub async fn update(
+        self,
+        id: &str,
+        changes: UserChanges,
+    ) -> Result<Option<UserRecord>, ApiError> {
+        for _ in 0..UPDATE_ATTEMPTS {
+            let Some(current) = self.get(id).await? else {
+                return Ok(None);
+            };
+            match self.try_update(&current, &changes).await? {
+                Some(updated) => return Ok(Some(updated)),
+                None => continue,
+            }
+        }
+        Err(ApiError::Unavailable(format!(
+            "user {id} kept changing during update"
+        )))
+    }
+
+    /// `Ok(None)` when `current` is stale (another update won the race).
+    async fn try_update(
+        self,
+        current: &UserRecord,
+        changes: &UserChanges,
+    ) -> Result<Option<UserRecord>, ApiError> {
+        let mut updated = current.clone();
+        if let Some(username) = &changes.username {
+            updated.username = username.clone();
+        }
+        if let Some(email) = &changes.email {
+            updated.email = email.clone();
+        }
+        if let Some(hash) = &changes.password_hash {
+            updated.password_hash = hash.clone();
+        }
+        if let Some(bio) = &changes.bio {
+            updated.bio = bio.clone();
+        }
+        if let Some(image) = &changes.image {
+            updated.image = image.clone();
+        }
+
+        // The write only lands on the version that was read, so it neither
+        // moves claims that already moved nor reverts a newer change.
+        updated.version = current.version + 1;
+        let update = UpdateExpr::new()
+            .set("username", AttributeValue::S(updated.username.clone()))
+            .set("email", AttributeValue::S(updated.email.clone()))
+            .set(
+                "password_hash",
+                AttributeValue::S(updated.password_hash.clone()),
+            )
+            .set_or_remove("bio", updated.bio.clone())
+            .set_or_remove("image", updated.image.clone())
+            .set("version", AttributeValue::N(updated.version.to_string()))
+            .condition(|c| {
+                c.and_equals("version", AttributeValue::N(current.version.to_string()));
+            });
+        let mut tx = self.table().tx("update user");
+        tx.update(&keys::user(&current.id), update);
+        let claim = Claim {
+            user_id: current.id.clone(),
+        };
+        let mut move_claim = |old: keys::Key, new: keys::Key| -> Result<Option<Slot>, ApiError> {
+            if old == new {
+                return Ok(None);
+            }
+            let held = Expr::equals("user_id", AttributeValue::S(current.id.clone()));
+            tx.delete_if(&old, Some(held));
+            tx.put_new(&new, &claim).map(Some)
+        };
+        let username = move_claim(
+            keys::username(&current.username),
+            keys::username(&updated.username),
+        )?;
+        let email = move_claim(keys::email(&current.email), keys::email(&updated.email))?;
+
+        match tx.commit().await? {
+            Ok(()) => Ok(Some(updated)),
+            Err(refused) => {
+                let taken: Vec<&'static str> = [(username, "username"), (email, "email")]
+                    .into_iter()
+                    .filter(|(slot, _)| slot.is_some_and(|s| refused.by(s)))
+                    .map(|(_, field)| field)
+                    .collect();
+                if taken.is_empty() {
+                    Ok(None)
+                } else {
+                    Err(ApiError::Conflict(taken))
+                }
+            }
+        }
+    }
+}
+
+impl Store {
+    /// The users these ids name (profiles), in one batched read.
+    pub async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<UserRecord>, ApiError> {
+        let keys = ids.iter().map(|id| keys::user(id)).collect();
+        self.table
+            .batch_get("get users", keys)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
+    }
+}

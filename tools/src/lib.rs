@@ -1,0 +1,26 @@
+//! The project's tools, and what tests and tools share.
+//!
+//! - [`table`] creates a DynamoDB table from the `Table` resource of
+//!   `template.yaml`, so the deployed table and every local one share one
+//!   definition (`create-table`).
+//! - [`stream`] reads the table's stream in DynamoDB Local and feeds the
+//!   stream worker, as Lambda's event source mapping does in AWS
+//!   (`local-stream`, and the tests).
+//! - [`audit`] checks table-wide invariants.
+//! - [`event`] builds the API Gateway events a function receives.
+//! - [`faults`] is a proxy that answers chosen DynamoDB operations with the
+//!   faults DynamoDB returns under load and DynamoDB Local never does.
+//! - [`meter`] measures what a request costs in DynamoDB capacity.
+//! - [`runtime`] is a Lambda Runtime API for one function process, to run a
+//!   built function binary as Lambda runs it (the benchmark and the telemetry tests).
+//!
+//! Binaries: `create-table`, `local-stream`, `bench` (`make bench`) and
+//! `floor` (the benchmark's hello-world baseline).
+
+pub mod audit;
+pub mod event;
+pub mod faults;
+pub mod meter;
+pub mod runtime;
+pub mod stream;
+pub mod table;
