@@ -47,7 +47,7 @@ if [ ${#built[@]} -gt 0 ]; then
   args+=(--built "$(IFS=,; echo "${built[*]}")")
 fi
 # The functions as `sam build` builds them (the default members, so the same
-# features), then the floor and the harness from the test crate on their own:
+# features), then the floor and the harness from the tools crate on their own:
 # built together, the harness's features would leak into the functions.
 log "building the functions (release profile)"
 cargo lambda build --release --x86-64 ${bins[@]+"${bins[@]}"}

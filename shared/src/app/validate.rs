@@ -1,5 +1,5 @@
-//! Input rules, each in one place. Every limit here is documented in the README
-//! and enforced before anything reaches DynamoDB, so no client input can turn
+//! Input rules, each in one place. Every limit here is documented in
+//! `docs/api.md` ("Input limits") and enforced before anything reaches DynamoDB, so no client input can turn
 //! into a database validation error or a 5xx.
 
 use crate::ground::error::FieldErrors;
@@ -26,7 +26,7 @@ pub const OFFSET_MAX: usize = 1_000;
 pub const COMMENT_LIMIT_DEFAULT: usize = 20;
 /// With a comment at its 10,000 characters and an author at every profile
 /// limit, a page of 50 answers under 3 MB, half of Lambda's 6 MB response
-/// limit, whatever it holds (the README works it out).
+/// limit, whatever it holds (`docs/api.md`, "Comments", works it out).
 pub const COMMENT_LIMIT_MAX: usize = 50;
 
 pub const BLANK: &str = "can't be blank";
@@ -221,6 +221,35 @@ pub fn email(value: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
         return None;
     }
     Some(value.to_owned())
+}
+
+/// An email as a login sends it, read as registration stored it: the same
+/// character policy (NFC, trimmed, nothing hidden), but no format rule, so
+/// an address stored under older rules still signs in.
+pub fn login_email(value: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
+    let value = clean("email", value.unwrap_or_default(), Kind::Line, errors)?;
+    if value.is_empty() {
+        errors.add("email", BLANK);
+        return None;
+    }
+    Some(value)
+}
+
+/// A password as a login or a credential change sends it: present, and
+/// taken as it is (never trimmed, as registration takes it), whatever the
+/// rules for new passwords are now.
+pub fn login_password(
+    field: &'static str,
+    value: Option<&str>,
+    errors: &mut FieldErrors,
+) -> Option<String> {
+    match value {
+        Some(v) if !v.is_empty() => Some(v.to_owned()),
+        _ => {
+            errors.add(field, BLANK);
+            None
+        }
+    }
 }
 
 /// A required password of 8 to 64 characters (NIST SP 800-63B: length, no

@@ -1,4 +1,4 @@
-//! What the DynamoDB client reports to the metrics of [`crate::telemetry`]:
+//! What the DynamoDB client reports to the metrics of [`crate::ground::telemetry`]:
 //! calls, retries and throttled attempts from an SDK interceptor on every
 //! client, consumed capacity from each call's answer (every call asks for
 //! `ReturnConsumedCapacity: TOTAL`, which costs nothing).

@@ -122,7 +122,7 @@ pub fn articles_favorited_by(user_id: &str) -> List {
 }
 
 /// A reader's feed: an entry for every article of every author the reader
-/// follows, written when either happens (see `db::feed`).
+/// follows, written when either happens (see `store::feed`).
 pub fn feed(reader_id: &str) -> List {
     List::new(format!("FEED#{reader_id}"), ENTRY)
 }

@@ -1,6 +1,7 @@
 //! The key design of the single table, in one place. Every item is addressed
-//! by `pk` (partition key) and `sk` (sort key); the README's "Table design"
-//! section lists each access pattern and the key that serves it.
+//! by `pk` (partition key) and `sk` (sort key); `docs/design.md` ("Table
+//! design", "Access patterns") lists each access pattern and the key that
+//! serves it.
 //!
 //! | item                     | pk                     | sk                             |
 //! |--------------------------|------------------------|--------------------------------|
@@ -345,7 +346,7 @@ pub fn tag_of_counter(pk: &str) -> Option<&str> {
 // ---- requests and limits ----------------------------------------------------
 
 /// What user `user_id` asked to create, by a fingerprint of the request, so a
-/// retry finds what the first attempt made (see `db::requests`).
+/// retry finds what the first attempt made (see `store::requests`).
 pub fn request(user_id: &str, kind: &str, fingerprint: &str) -> Key {
     Key::new(
         format!("REQUEST#{user_id}"),
@@ -377,8 +378,8 @@ pub fn layout() -> Key {
 pub const LAYOUT_VERSION: u64 = 2;
 
 /// The table's time-to-live attribute (epoch seconds): DynamoDB deletes an
-/// item some time after it passes. Request claims and rate-limit windows
-/// carry it.
+/// item some time after it passes. Request claims, rate-limit windows and
+/// job checkpoints carry it.
 pub const EXPIRES_AT: &str = "expires_at";
 
 #[cfg(test)]
