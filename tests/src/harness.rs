@@ -122,6 +122,7 @@ pub async fn invoke(app: &App, function: Function, req: Request) -> Response<Bod
         Function::LoginUser => Box::pin(login_user::handler(app, req)),
         Function::GetCurrentUser => Box::pin(get_current_user::handler(app, req)),
         Function::UpdateUser => Box::pin(update_user::handler(app, req)),
+        Function::EndSessions => Box::pin(end_sessions::handler(app, req)),
         Function::GetProfile => Box::pin(get_profile::handler(app, req)),
         Function::FollowUser => Box::pin(follow_user::handler(app, req)),
         Function::UnfollowUser => Box::pin(unfollow_user::handler(app, req)),

@@ -354,6 +354,10 @@ pub async fn problems(app: &App) -> Vec<String> {
             problems.push(format!("user {id} without counts"));
         }
     }
+    let mut following: BTreeMap<String, i64> = BTreeMap::new();
+    for (follower, _) in &follows {
+        *following.entry(follower.clone()).or_default() += 1;
+    }
     for (id, item) in &counts {
         if !users.contains_key(id) {
             problems.push(format!("counts of a missing user {id}"));
@@ -362,6 +366,7 @@ pub async fn problems(app: &App) -> Vec<String> {
             ("articles_count", &authored),
             ("favorites_count", &favorited_by),
             ("feed_count", &feed_entries),
+            ("follows_count", &following),
         ] {
             let counted = n(item, name);
             let real = actual.get(id).copied().unwrap_or(0);

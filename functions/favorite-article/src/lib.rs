@@ -10,6 +10,10 @@ use shared::{
 
 pub async fn handler(app: &App, req: Request) -> Answer {
     let user = auth::require_user(app, &req).await?;
+    app.store
+        .limits()
+        .hit(app.limits.favorites_per_user.as_ref(), &user)
+        .await?;
     let article = app
         .store
         .articles()

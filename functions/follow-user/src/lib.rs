@@ -1,6 +1,7 @@
 //! `POST /api/profiles/{username}/follow`: follows a user; idempotent. The
 //! user's newest articles join the caller's feed at once, the rest through
-//! the stream worker (see `store::feed`).
+//! the stream worker (see `store::feed`). Follows and unfollows count
+//! against one per-user limit, and a user follows at most `FOLLOWS_MAX`.
 
 use lambda_http::Request;
 use shared::{
@@ -24,7 +25,16 @@ pub async fn handler(app: &App, req: Request) -> Answer {
     if user.id == follower {
         return Err(ApiError::field("profile", "cannot follow yourself"));
     }
-    match app.store.follows().follow(&follower, &user.id).await? {
+    app.store
+        .limits()
+        .hit(app.limits.follows_per_user.as_ref(), &follower)
+        .await?;
+    match app
+        .store
+        .follows()
+        .follow(&follower, &user.id, app.follows_max)
+        .await?
+    {
         Followed::New | Followed::Already => {}
         // Deleted between the lookup and the write.
         Followed::Gone => return Err(ApiError::NotFound("profile")),

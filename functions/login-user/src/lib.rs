@@ -1,6 +1,6 @@
-//! `POST /api/users/login`: exchanges email and password for the user and a
-//! token. Attempts are rate-limited per source IP, and failed ones per email
-//! (see `app::accounts::login`).
+//! `POST /api/users/login`: exchanges email and password for the user and
+//! the token of a new session. Attempts are rate-limited per source IP, and
+//! failed ones per email, before any hashing (see `app::accounts::login`).
 
 use lambda_http::Request;
 use serde::Deserialize;
@@ -27,13 +27,15 @@ pub async fn handler(app: &App, req: Request) -> Answer {
         .user
         .unwrap_or_default();
     let mut errors = FieldErrors::new();
-    // Presence only: the rules for new passwords may tighten, old ones must still log in.
-    let email = validate::required("email", credentials.email.as_deref(), &mut errors);
-    let password = validate::required("password", credentials.password.as_deref(), &mut errors);
+    // Read as registration stored them; presence only beyond that: the
+    // rules for new accounts may tighten, old ones must still sign in.
+    let email = validate::login_email(credentials.email.as_deref(), &mut errors);
+    let password =
+        validate::login_password("password", credentials.password.as_deref(), &mut errors);
     let (Some(email), Some(password)) = (email, password) else {
         return Err(ApiError::Validation(errors));
     };
-    let user = accounts::login(app, &req, email.trim(), password).await?;
-    let token = app.tokens()?.issue(&user.id)?;
+    let user = accounts::login(app, &req, &email, password).await?;
+    let token = app.tokens()?.sign_in(&user.id)?;
     response::ok(&UserBody::new(user, token))
 }

@@ -1,4 +1,6 @@
-//! `POST /api/users`: registers a user; 201 with the user and a token.
+//! `POST /api/users`: registers a user; 201 with the user and the token of
+//! a new session. A resend carrying the `Idempotency-Key` of a first
+//! attempt whose answer was lost gets the user that attempt made.
 
 use lambda_http::Request;
 use serde::Deserialize;
@@ -22,6 +24,7 @@ struct Registration {
 }
 
 pub async fn handler(app: &App, req: Request) -> Answer {
+    let key = request::idempotency_key(&req)?;
     let user = request::parse_body::<Envelope>(&req)?
         .user
         .unwrap_or_default();
@@ -32,7 +35,7 @@ pub async fn handler(app: &App, req: Request) -> Answer {
     let (Some(username), Some(email), Some(password)) = (username, email, password) else {
         return Err(ApiError::Validation(errors));
     };
-    let user = accounts::register(app, &req, username, email, password).await?;
-    let token = app.tokens()?.issue(&user.id)?;
+    let user = accounts::register(app, &req, username, email, password, key).await?;
+    let token = app.tokens()?.sign_in(&user.id)?;
     response::created(&UserBody::new(user, token))
 }

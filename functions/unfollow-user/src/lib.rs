@@ -20,6 +20,10 @@ pub async fn handler(app: &App, req: Request) -> Answer {
         .users()
         .profile_owner(&request::path_param(&req, "username")?)
         .await?;
+    app.store
+        .limits()
+        .hit(app.limits.follows_per_user.as_ref(), &follower)
+        .await?;
     app.store.follows().unfollow(&follower, &user.id).await?;
     response::ok(&ProfileBody {
         profile: Profile::new(&user, false),

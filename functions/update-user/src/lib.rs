@@ -1,7 +1,9 @@
 //! `PUT /api/user`: changes any of username, email, password, bio and image.
 //!
 //! Absent fields stay as they are. `bio` and `image` may be `null` or `""` to
-//! clear them; `username`, `email` and `password` may not.
+//! clear them; `username`, `email` and `password` may not. A new email or
+//! password needs a recent sign-in or `currentPassword`, and ends every
+//! other session of the user (see `app::accounts::update`).
 
 use lambda_http::Request;
 use serde::Deserialize;
@@ -34,10 +36,14 @@ struct Fields {
     bio: Patch<String>,
     #[serde(default)]
     image: Patch<String>,
+    /// The password now, when changing the email or password long after
+    /// signing in.
+    #[serde(default, rename = "currentPassword")]
+    current_password: Option<String>,
 }
 
 pub async fn handler(app: &App, req: Request) -> Answer {
-    let user_id = auth::token_subject(app, &req)?;
+    let caller = auth::caller(app, &req).await?;
     let fields = request::parse_body::<Envelope>(&req)?
         .user
         .unwrap_or_default();
@@ -59,11 +65,15 @@ pub async fn handler(app: &App, req: Request) -> Answer {
             .image
             .clearable(&mut errors, |v, e| validate::image(Some(v), e)),
     };
+    let current_password = fields
+        .current_password
+        .as_deref()
+        .map(|v| validate::login_password("currentPassword", Some(v), &mut errors));
     if changes.is_empty() && errors.is_empty() {
         errors.add("user", "must change at least one field");
     }
     errors.into_result()?;
-    let user = accounts::update(app, &user_id, changes).await?;
-    let token = app.tokens()?.issue(&user.id)?;
+    let user = accounts::update(app, &caller, changes, current_password.flatten()).await?;
+    let token = app.tokens()?.renew(&caller)?;
     response::ok(&UserBody::new(user, token))
 }

@@ -1,74 +1,55 @@
-//! Signing up and signing in: the policy around the password hash.
+//! Signing up, signing in and changing credentials: the policy around the
+//! password hash, the costliest step a request can make, and so the one an
+//! attacker with many addresses would repeat. Every path that checks a
+//! password counts the attempt against the account's limit before the
+//! hash, and gives it back only when the password was right.
 
 use lambda_http::Request;
 
 use crate::{
-    ground::{clock, error::ApiError},
+    ground::error::ApiError,
     store::{
+        limits::Reservation,
         records::UserRecord,
-        requests,
         users::{NewUser, UserChanges},
     },
 };
 
-use super::{App, password};
+use super::{App, auth::Caller};
 
 /// Registers a user from valid input; a flood of registrations from one
 /// address is refused before the hashing, which is what it would cost.
+/// A registration resent with the `Idempotency-Key` of the first attempt
+/// gets the user that attempt made; without the key, a taken username or
+/// email is a 409 whoever asks, so registration tells nothing of a password.
 pub async fn register(
     app: &App,
     req: &Request,
     username: String,
     email: String,
     password: String,
+    idempotency_key: Option<String>,
 ) -> Result<UserRecord, ApiError> {
     app.limit_by_ip(app.limits.register_per_ip.as_ref(), req)
         .await?;
-    let password_hash = password::hash(password.clone()).await?;
     let new = NewUser {
-        username: username.clone(),
-        email: email.clone(),
-        password_hash,
+        username,
+        email,
+        password_hash: app.passwords.hash(password).await?,
+        idempotency_key,
     };
-    match app.store.users().create(new).await {
-        Ok(user) => Ok(user),
-        Err(ApiError::Conflict(taken)) => resent(app, &username, &email, password)
-            .await?
-            .ok_or(ApiError::Conflict(taken)),
-        Err(err) => Err(err),
-    }
-}
-
-/// The user this very registration made, when a first attempt landed but its
-/// answer was lost (a timeout, a 503) and the client sent it again: the same
-/// username and email, the same password, registered within the request
-/// window. Anyone else gets the 409.
-async fn resent(
-    app: &App,
-    username: &str,
-    email: &str,
-    password: String,
-) -> Result<Option<UserRecord>, ApiError> {
-    let Some(user) = app.store.users().by_email(email).await? else {
-        return Ok(None);
-    };
-    let same = user.username == username
-        && user.email == email
-        && clock::is_within(&user.created_at, requests::WINDOW);
-    if same && password::verify(password, Some(user.password_hash.clone())).await? {
-        Ok(Some(user))
-    } else {
-        Ok(None)
-    }
+    app.store.users().create(new).await
 }
 
 /// The user whose email and password these are; 401 otherwise.
 ///
-/// Before any hashing, attempts are counted from one address, and for one
-/// account (whatever the address, so spreading guesses over addresses gains
-/// nothing). An account's window counts failed attempts only, so its
-/// owner's successful logins never use it up. An unknown email and a wrong
-/// password get the same answer after the same amount of hashing.
+/// Attempts are counted from one address, and for one account (whatever
+/// the address, so spreading guesses over addresses gains nothing), both
+/// before any hashing. An account's window counts failed attempts only:
+/// the attempt is reserved first and given back when it succeeds, so at
+/// most the limit's number of guesses is ever hashed in a window, however
+/// many run at once. An unknown email and a wrong password get the same
+/// answer after the same amount of hashing.
 pub async fn login(
     app: &App,
     req: &Request,
@@ -76,20 +57,18 @@ pub async fn login(
     password: String,
 ) -> Result<UserRecord, ApiError> {
     let limits = app.store.limits();
-    futures::try_join!(
+    let ((), reservation) = futures::try_join!(
         app.limit_by_ip(app.limits.login_per_ip.as_ref(), req),
-        limits.check(app.limits.login_per_email.as_ref(), email),
+        limits.reserve(app.limits.login_per_email.as_ref(), email),
     )?;
     let user = app.store.users().by_email(email).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    match (password::verify(password, hash).await?, user) {
-        (true, Some(user)) => Ok(user),
-        _ => {
-            limits
-                .hit(app.limits.login_per_email.as_ref(), email)
-                .await?;
-            Err(ApiError::invalid_credentials())
+    match (app.passwords.verify(password, hash).await?, user) {
+        (true, Some(user)) => {
+            limits.give_back(reservation).await?;
+            Ok(user)
         }
+        _ => Err(ApiError::invalid_credentials()),
     }
 }
 
@@ -112,13 +91,47 @@ impl Changes {
             && self.bio.is_none()
             && self.image.is_none()
     }
+
+    /// Whether they change what signs the user in.
+    pub fn of_credentials(&self) -> bool {
+        self.email.is_some() || self.password.is_some()
+    }
 }
 
-/// Applies `changes` to user `id` (a new password hashed first); 401 when
-/// the user is gone.
-pub async fn update(app: &App, id: &str, changes: Changes) -> Result<UserRecord, ApiError> {
+/// Applies `changes` to the caller's account (a new password hashed
+/// first); 401 when the user is gone.
+///
+/// A new email or password ends every other session of the user, in the
+/// same transaction, and needs a session signed in within the recent
+/// window (`RECENT_SIGN_IN_SECONDS`) or the current password
+/// (`current_password`), which is checked and counted as a login is:
+/// a stolen token alone cannot take the account over.
+pub async fn update(
+    app: &App,
+    caller: &Caller,
+    changes: Changes,
+    current_password: Option<String>,
+) -> Result<UserRecord, ApiError> {
+    let users = app.store.users();
+    app.store
+        .limits()
+        .hit(app.limits.profile_updates_per_user.as_ref(), &caller.id)
+        .await?;
+    let end_sessions_but = if changes.of_credentials() {
+        if !caller.signed_in_within(app.recent_sign_in) {
+            let current = current_password.ok_or_else(ApiError::sign_in_again)?;
+            let user = users
+                .get(&caller.id)
+                .await?
+                .ok_or_else(ApiError::token_invalid)?;
+            confirm_password(app, &user, current).await?;
+        }
+        Some(caller.session.id.clone())
+    } else {
+        None
+    };
     let password_hash = match changes.password {
-        Some(password) => Some(password::hash(password).await?),
+        Some(password) => Some(app.passwords.hash(password).await?),
         None => None,
     };
     let changes = UserChanges {
@@ -127,10 +140,31 @@ pub async fn update(app: &App, id: &str, changes: Changes) -> Result<UserRecord,
         password_hash,
         bio: changes.bio,
         image: changes.image,
+        end_sessions_but,
     };
-    app.store
-        .users()
-        .update(id, changes)
+    users
+        .update(&caller.id, changes)
         .await?
         .ok_or_else(ApiError::token_invalid)
+}
+
+/// Checks the user's current password, counted against the account's
+/// failed-login limit as a login is; 403 when it is wrong.
+async fn confirm_password(app: &App, user: &UserRecord, password: String) -> Result<(), ApiError> {
+    let limits = app.store.limits();
+    let reservation: Option<Reservation> = limits
+        .reserve(app.limits.login_per_email.as_ref(), &user.email)
+        .await?;
+    if app
+        .passwords
+        .verify(password, Some(user.password_hash.clone()))
+        .await?
+    {
+        limits.give_back(reservation).await
+    } else {
+        Err(ApiError::Denied {
+            field: "currentPassword",
+            message: "is wrong",
+        })
+    }
 }

@@ -32,6 +32,12 @@ pub struct App {
     pub store: Store,
     /// Per-client rate limits, for the functions that apply them.
     pub limits: RateLimits,
+    pub passwords: password::Passwords,
+    /// How recent a sign-in must be to change the email or password
+    /// without the current one.
+    pub recent_sign_in: std::time::Duration,
+    /// The most users one user may follow.
+    pub follows_max: u64,
     tokens: Option<Tokens>,
 }
 
@@ -62,19 +68,22 @@ impl App {
 
     pub async fn new(config: &Config) -> Result<Self, lambda_http::Error> {
         let sdk_config = sdk_config(config).await;
-        let tokens = match &config.jwt_secret {
+        let secret = match &config.jwt_secret {
             None => None,
-            Some(SecretSource::Value(secret)) => {
-                Some(Tokens::new(secret.expose(), config.token_ttl))
-            }
+            Some(SecretSource::Value(secret)) => Some(secret.clone()),
             Some(SecretSource::SecretsManager(arn)) => {
-                let secret = read_secret(&sdk_config, config, arn).await?;
-                Some(Tokens::new(secret.expose(), config.token_ttl))
+                Some(read_secret(&sdk_config, config, arn).await?)
             }
         };
+        let tokens = secret
+            .map(|secret| Tokens::new(secret.expose(), config.token_ttl, config.session_max_age))
+            .transpose()?;
         Ok(Self {
             store: Store::new(Table::new(&sdk_config, config)),
             limits: config.rate_limits.clone(),
+            passwords: password::Passwords::default(),
+            recent_sign_in: config.recent_sign_in,
+            follows_max: config.follows_max,
             tokens,
         })
     }

@@ -1,7 +1,10 @@
 //! Passwords, hashed with argon2id at OWASP's recommended cost, on the
 //! blocking pool so hashing never stalls the runtime.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{
+    Mutex, PoisonError,
+    atomic::{AtomicU64, Ordering},
+};
 
 use argon2::{
     Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version,
@@ -10,7 +13,7 @@ use argon2::{
     },
 };
 
-use crate::ground::error::ApiError;
+use crate::ground::{error::ApiError, telemetry::names};
 
 fn hasher() -> Hasher {
     hasher_with(&MEMORY)
@@ -130,6 +133,39 @@ impl PasswordHasher for Hasher {
 /// Verified against when the email is unknown, so that answer costs the same
 /// hashing time as a wrong password. Its plaintext is random and discarded.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZiKrggHdC6ejA6FTJZObRA$FKWphyiNY/n2mYCiod3gDwCHwuULuUh9Mc70MvinPUs";
+
+/// The hashing of one app, which counts what it does: a hash is the
+/// expensive step a guesser makes the API repeat, so the count is what
+/// the rate limits bound (`PasswordHashes` in the metrics, and for tests).
+#[derive(Debug, Default)]
+pub struct Passwords {
+    hashes: AtomicU64,
+}
+
+impl Passwords {
+    /// A new password's hash, to store.
+    pub async fn hash(&self, password: String) -> Result<String, ApiError> {
+        self.count();
+        hash(password).await
+    }
+
+    /// Whether `password` is the one `hash` was made from; with no hash
+    /// (an unknown user), the same work and `false`.
+    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, ApiError> {
+        self.count();
+        verify(password, hash).await
+    }
+
+    /// Hashes run so far.
+    pub fn hashes(&self) -> u64 {
+        self.hashes.load(Ordering::Relaxed)
+    }
+
+    fn count(&self) {
+        self.hashes.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!(names::PASSWORD_HASHES).increment(1);
+    }
+}
 
 pub async fn hash(password: String) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || {

@@ -11,6 +11,7 @@ use crate::{
     store::{
         comments::CommentPage,
         lists::{Page, Start},
+        requests::IDEMPOTENCY_KEY,
     },
 };
 
@@ -95,6 +96,27 @@ fn percent_decoded(raw: &str) -> String {
         }
     }
     String::from_utf8(out).unwrap_or_else(|_| raw.to_owned())
+}
+
+/// The `Idempotency-Key` a client names a create by (1 to 255 visible
+/// ASCII characters, no spaces), if it sent one; 422 otherwise.
+pub fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
+    let mut values = req.headers().get_all(IDEMPOTENCY_KEY).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    let valid = value.len() <= 255
+        && !value.is_empty()
+        && value.as_bytes().iter().all(|b| b.is_ascii_graphic())
+        && !value.as_bytes().contains(&b',')
+        && values.next().is_none();
+    match value.to_str() {
+        Ok(key) if valid => Ok(Some(key.to_owned())),
+        _ => Err(ApiError::field(
+            IDEMPOTENCY_KEY,
+            "must be one value of 1 to 255 visible characters",
+        )),
+    }
 }
 
 pub fn query_param(req: &Request, name: &str) -> Option<String> {

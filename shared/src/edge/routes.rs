@@ -31,6 +31,7 @@ pub enum Function {
     LoginUser,
     GetCurrentUser,
     UpdateUser,
+    EndSessions,
     GetProfile,
     FollowUser,
     UnfollowUser,
@@ -54,11 +55,12 @@ pub enum Function {
 use Function::*;
 
 impl Function {
-    pub const ALL: [Function; 21] = [
+    pub const ALL: [Function; 22] = [
         RegisterUser,
         LoginUser,
         GetCurrentUser,
         UpdateUser,
+        EndSessions,
         GetProfile,
         FollowUser,
         UnfollowUser,
@@ -85,6 +87,7 @@ impl Function {
             LoginUser => "login-user",
             GetCurrentUser => "get-current-user",
             UpdateUser => "update-user",
+            EndSessions => "end-sessions",
             GetProfile => "get-profile",
             FollowUser => "follow-user",
             UnfollowUser => "unfollow-user",
@@ -113,6 +116,7 @@ impl Function {
             LoginUser => route("POST", "/api/users/login"),
             GetCurrentUser => route("GET", "/api/user"),
             UpdateUser => route("PUT", "/api/user"),
+            EndSessions => route("DELETE", "/api/user/sessions"),
             GetProfile => route("GET", "/api/profiles/{username}"),
             FollowUser => route("POST", "/api/profiles/{username}/follow"),
             UnfollowUser => route("DELETE", "/api/profiles/{username}/follow"),
@@ -138,8 +142,8 @@ impl Function {
         match self {
             RegisterUser | LoginUser | ListTags | Health | StreamWorker => Auth::None,
             GetProfile | ListArticles | GetArticle | ListComments => Auth::Optional,
-            GetCurrentUser | UpdateUser | FollowUser | UnfollowUser | FeedArticles
-            | CreateArticle | UpdateArticle | DeleteArticle | FavoriteArticle
+            GetCurrentUser | UpdateUser | EndSessions | FollowUser | UnfollowUser
+            | FeedArticles | CreateArticle | UpdateArticle | DeleteArticle | FavoriteArticle
             | UnfavoriteArticle | CreateComment | DeleteComment => Auth::Required,
         }
     }
@@ -155,12 +159,20 @@ impl Function {
     }
 
     /// The rate limits it applies, by their environment variable
-    /// (`ground::config::RateLimits::VARIABLES`): each is set on exactly
-    /// this function by the template, and read by no other.
+    /// (`ground::config::RateLimits::VARIABLES`): the template sets each on
+    /// exactly the functions that apply it, and no other reads it.
     pub fn rate_limits(self) -> &'static [&'static str] {
         match self {
             LoginUser => &["RATE_LIMIT_LOGIN_PER_IP", "RATE_LIMIT_LOGIN_PER_EMAIL"],
             RegisterUser => &["RATE_LIMIT_REGISTER_PER_IP"],
+            // A credential change may check the current password, which
+            // counts as a login does.
+            UpdateUser => &[
+                "RATE_LIMIT_PROFILE_UPDATES_PER_USER",
+                "RATE_LIMIT_LOGIN_PER_EMAIL",
+            ],
+            FollowUser | UnfollowUser => &["RATE_LIMIT_FOLLOWS_PER_USER"],
+            FavoriteArticle | UnfavoriteArticle => &["RATE_LIMIT_FAVORITES_PER_USER"],
             CreateArticle => &["RATE_LIMIT_ARTICLES_PER_USER"],
             CreateComment => &["RATE_LIMIT_COMMENTS_PER_USER"],
             _ => &[],

@@ -43,9 +43,18 @@ pub fn format_time(t: OffsetDateTime) -> String {
 
 /// Now, in epoch seconds.
 pub fn epoch_seconds() -> u64 {
+    since_epoch().as_secs()
+}
+
+/// Now, in epoch milliseconds: when sessions start and end.
+pub fn epoch_millis() -> u64 {
+    u64::try_from(since_epoch().as_millis()).unwrap_or(u64::MAX)
+}
+
+fn since_epoch() -> Duration {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -22,7 +22,16 @@ pub struct Config {
     /// Where the token signing key comes from; `None` for functions that
     /// neither issue nor verify tokens.
     pub jwt_secret: Option<SecretSource>,
+    /// How long one token is good for; `GET /api/user` issues a fresh one.
     pub token_ttl: Duration,
+    /// The longest a session lives from its sign-in, however often its
+    /// token is refreshed.
+    pub session_max_age: Duration,
+    /// How recent a sign-in must be to change the email or password
+    /// without sending the current password.
+    pub recent_sign_in: Duration,
+    /// The most users one user may follow.
+    pub follows_max: u64,
     /// Upper bound on one DynamoDB operation, retries included. A database that
     /// does not answer within it yields 503 rather than a Lambda timeout.
     pub db_timeout: Duration,
@@ -90,6 +99,13 @@ impl Config {
                 && get("AWS_SECRET_ACCESS_KEY").is_some(),
             jwt_secret,
             token_ttl: Duration::from_secs(number(&get, "TOKEN_TTL_SECONDS", 86_400)?),
+            session_max_age: Duration::from_secs(number(
+                &get,
+                "SESSION_MAX_AGE_SECONDS",
+                30 * 86_400,
+            )?),
+            recent_sign_in: Duration::from_secs(number(&get, "RECENT_SIGN_IN_SECONDS", 3_600)?),
+            follows_max: number(&get, "FOLLOWS_MAX", 5_000)?,
             db_timeout: Duration::from_millis(number(&get, "DYNAMODB_TIMEOUT_MS", 3_000)?),
             rate_limits: RateLimits::from_lookup(get)
                 .map_err(|(name, reason)| ConfigError::Invalid { name, reason })?,
@@ -165,65 +181,64 @@ impl Rule {
     }
 }
 
-/// The rules of every function that has any; `None` is no limit.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RateLimits {
-    /// Login attempts from one source IP.
-    pub login_per_ip: Option<Rule>,
-    /// Login attempts for one email, from anywhere.
-    pub login_per_email: Option<Rule>,
-    /// Registrations from one source IP.
-    pub register_per_ip: Option<Rule>,
-    /// Articles one user creates.
-    pub articles_per_user: Option<Rule>,
-    /// Comments one user writes.
-    pub comments_per_user: Option<Rule>,
+/// The rate limits: each a field, its environment variable, and its name
+/// in keys and logs. One list, from which the struct and its reading are made.
+macro_rules! rate_limits {
+    ($($(#[doc = $doc:literal])* $field:ident: $variable:literal as $name:literal,)*) => {
+        /// The rules of every function that has any; `None` is no limit.
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub struct RateLimits {
+            $($(#[doc = $doc])* pub $field: Option<Rule>,)*
+        }
+
+        impl RateLimits {
+            /// The environment variable of each rule and its name in keys and logs.
+            pub const VARIABLES: &'static [(&'static str, &'static str)] = &[$(($variable, $name),)*];
+
+            /// These rules, by variable, and none of the others.
+            pub fn only(self, variables: &[&str]) -> Self {
+                Self {
+                    $($field: self.$field.filter(|_| variables.contains(&$variable)),)*
+                }
+            }
+
+            /// Every rule from `get` (an environment lookup).
+            pub fn from_lookup(
+                get: impl Fn(&'static str) -> Option<String>,
+            ) -> Result<Self, (&'static str, String)> {
+                let rule = |variable: &'static str, name: &'static str| {
+                    get(variable)
+                        .map(|text| Rule::parse(name, &text))
+                        .transpose()
+                        .map(Option::flatten)
+                        .map_err(|why| (variable, why))
+                };
+                Ok(Self {
+                    $($field: rule($variable, $name)?,)*
+                })
+            }
+        }
+    };
 }
 
-impl RateLimits {
-    /// The environment variable of each rule and its name in keys and logs.
-    pub const VARIABLES: [(&'static str, &'static str); 5] = [
-        ("RATE_LIMIT_LOGIN_PER_IP", "login-ip"),
-        ("RATE_LIMIT_LOGIN_PER_EMAIL", "login-email"),
-        ("RATE_LIMIT_REGISTER_PER_IP", "register-ip"),
-        ("RATE_LIMIT_ARTICLES_PER_USER", "article-user"),
-        ("RATE_LIMIT_COMMENTS_PER_USER", "comment-user"),
-    ];
-
-    /// These rules, by variable, and none of the others.
-    pub fn only(self, variables: &[&str]) -> Self {
-        let keep =
-            |variable: &str, rule: Option<Rule>| rule.filter(|_| variables.contains(&variable));
-        let [login_ip, login_email, register_ip, articles, comments] = Self::VARIABLES;
-        Self {
-            login_per_ip: keep(login_ip.0, self.login_per_ip),
-            login_per_email: keep(login_email.0, self.login_per_email),
-            register_per_ip: keep(register_ip.0, self.register_per_ip),
-            articles_per_user: keep(articles.0, self.articles_per_user),
-            comments_per_user: keep(comments.0, self.comments_per_user),
-        }
-    }
-
-    /// Every rule from `get` (an environment lookup).
-    pub fn from_lookup(
-        get: impl Fn(&'static str) -> Option<String>,
-    ) -> Result<Self, (&'static str, String)> {
-        let rule = |(variable, name): (&'static str, &'static str)| {
-            get(variable)
-                .map(|text| Rule::parse(name, &text))
-                .transpose()
-                .map(Option::flatten)
-                .map_err(|why| (variable, why))
-        };
-        let [login_ip, login_email, register_ip, articles, comments] = Self::VARIABLES;
-        Ok(Self {
-            login_per_ip: rule(login_ip)?,
-            login_per_email: rule(login_email)?,
-            register_per_ip: rule(register_ip)?,
-            articles_per_user: rule(articles)?,
-            comments_per_user: rule(comments)?,
-        })
-    }
+rate_limits! {
+    /// Login attempts from one source IP.
+    login_per_ip: "RATE_LIMIT_LOGIN_PER_IP" as "login-ip",
+    /// Failed password checks for one account (login, or the current
+    /// password a credential change sends), from anywhere.
+    login_per_email: "RATE_LIMIT_LOGIN_PER_EMAIL" as "login-email",
+    /// Registrations from one source IP.
+    register_per_ip: "RATE_LIMIT_REGISTER_PER_IP" as "register-ip",
+    /// Articles one user creates.
+    articles_per_user: "RATE_LIMIT_ARTICLES_PER_USER" as "article-user",
+    /// Comments one user writes.
+    comments_per_user: "RATE_LIMIT_COMMENTS_PER_USER" as "comment-user",
+    /// Follows and unfollows by one user.
+    follows_per_user: "RATE_LIMIT_FOLLOWS_PER_USER" as "follow-user",
+    /// Favorites and unfavorites by one user.
+    favorites_per_user: "RATE_LIMIT_FAVORITES_PER_USER" as "favorite-user",
+    /// Changes to one user's account (`PUT /api/user`).
+    profile_updates_per_user: "RATE_LIMIT_PROFILE_UPDATES_PER_USER" as "profile-user",
 }
 
 #[cfg(test)]

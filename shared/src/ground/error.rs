@@ -58,6 +58,13 @@ pub enum ApiError {
     /// 403 `{entity: ["forbidden"]}`.
     #[error("{0} forbidden")]
     Forbidden(&'static str),
+    /// 403 `{field: [message]}`: allowed to this caller, but not like this
+    /// (a credential change without a recent sign-in, say).
+    #[error("denied: {field} {message}")]
+    Denied {
+        field: &'static str,
+        message: &'static str,
+    },
     /// 404 `{entity: ["not found"]}`.
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -105,6 +112,24 @@ impl ApiError {
         }
     }
 
+    /// 401 `session: ended`: the token's session lived its longest, or was
+    /// ended (a password change, signing out everywhere).
+    pub fn session_ended() -> Self {
+        Self::Unauthorized {
+            field: "session",
+            message: "has ended, sign in again",
+        }
+    }
+
+    /// 403: a change of email or password from a session signed in too
+    /// long ago, without the current password.
+    pub fn sign_in_again() -> Self {
+        Self::Denied {
+            field: "currentPassword",
+            message: "is required to change the email or password this long after signing in: send it, or sign in again",
+        }
+    }
+
     pub fn invalid_credentials() -> Self {
         Self::Unauthorized {
             field: "credentials",
@@ -122,7 +147,7 @@ impl ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::Denied { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) | Self::Changed(_) => StatusCode::CONFLICT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -139,6 +164,7 @@ impl ApiError {
             Self::TooLarge(limit) => json!({ "body": [format!("is larger than {limit} bytes")] }),
             Self::Unauthorized { field, message } => json!({ *field: [message] }),
             Self::Forbidden(entity) => json!({ *entity: ["forbidden"] }),
+            Self::Denied { field, message } => json!({ *field: [message] }),
             Self::NotFound(entity) => json!({ *entity: ["not found"] }),
             Self::Conflict(fields) => {
                 let map: serde_json::Map<_, _> = fields

@@ -20,6 +20,7 @@
 //! | `DynamoDbCalls`, `DynamoDbRetries`, `DynamoDbThrottles` | count | the DynamoDB client's interceptor (`table::instrument`) |
 //! | `ReadCapacityUnits`, `WriteCapacityUnits` | count | every DynamoDB call, from its `ConsumedCapacity` |
 //! | `RecordsApplied`, `RecordsFailed` | count | the stream worker |
+//! | `PasswordHashes` | count | every argon2id hash or verification (`app::password`) |
 
 use metrics::Unit;
 use metrics_cloudwatch_embedded::Collector;
@@ -40,6 +41,7 @@ pub mod names {
     pub const WRITE_UNITS: &str = "WriteCapacityUnits";
     pub const RECORDS_APPLIED: &str = "RecordsApplied";
     pub const RECORDS_FAILED: &str = "RecordsFailed";
+    pub const PASSWORD_HASHES: &str = "PasswordHashes";
 }
 
 /// Logs and metrics for this process; call first in `main`. The metrics
@@ -85,6 +87,11 @@ fn describe() {
         names::DYNAMODB_THROTTLES,
         Unit::Count,
         "DynamoDB attempts refused for throughput"
+    );
+    describe_counter!(
+        names::PASSWORD_HASHES,
+        Unit::Count,
+        "argon2id hashes and verifications run"
     );
     describe_histogram!(names::READ_UNITS, Unit::Count, "read capacity consumed");
     describe_histogram!(names::WRITE_UNITS, Unit::Count, "write capacity consumed");

@@ -7,7 +7,12 @@
 
 use crate::ground::{error::ApiError, keys};
 
-use super::{Follows, jobs::Job, records::Follow, users};
+use super::{
+    Follows,
+    jobs::Job,
+    records::Follow,
+    users::{self, Counter},
+};
 
 /// What a follow request did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,9 +37,15 @@ impl Follows<'_> {
     /// Records the follow (and its reverse edge, in the followee's
     /// partition); following twice is the same as once. Both users must
     /// still exist when the write commits: `Gone` if the followee does not,
-    /// 401 if the follower does not. A new follow brings the followee's
+    /// 401 if the follower does not; and the follower may follow at most
+    /// `max` users (422 past it). A new follow brings the followee's
     /// newest articles into the follower's feed at once.
-    pub async fn follow(self, follower_id: &str, followee_id: &str) -> Result<Followed, ApiError> {
+    pub async fn follow(
+        self,
+        follower_id: &str,
+        followee_id: &str,
+        max: u64,
+    ) -> Result<Followed, ApiError> {
         let follow = Follow {
             follower_id: follower_id.to_owned(),
             followee_id: followee_id.to_owned(),
@@ -42,13 +53,21 @@ impl Follows<'_> {
         let mut tx = self.table().tx("follow");
         let followee = users::must_exist(&mut tx, followee_id);
         let edge = tx.put_new(&keys::follow(follower_id, followee_id), &follow)?;
-        let follower = users::must_exist(&mut tx, follower_id);
+        let follower = users::count_below(&mut tx, follower_id, Counter::Follows, max);
         tx.put_item(keys::follower(followee_id, follower_id).to_map(), None);
         match tx.commit().await? {
             Ok(()) => {}
-            Err(refused) if refused.by(follower) => return Err(ApiError::token_invalid()),
-            Err(refused) if refused.by(followee) => return Ok(Followed::Gone),
             Err(refused) if refused.by(edge) => return Ok(Followed::Already),
+            Err(refused) if refused.by(follower) => {
+                return match self.store().users().state(follower_id).await? {
+                    None => Err(ApiError::token_invalid()),
+                    Some(_) => Err(ApiError::field(
+                        "profile",
+                        format!("can't follow more than {max} users"),
+                    )),
+                };
+            }
+            Err(refused) if refused.by(followee) => return Ok(Followed::Gone),
             Err(refused) => return Err(refused.unexpected()),
         }
         let job = Job::Backfill {
@@ -64,7 +83,7 @@ impl Follows<'_> {
     /// follower's feed (a page at once). True if there was a follow.
     pub async fn unfollow(self, follower_id: &str, followee_id: &str) -> Result<bool, ApiError> {
         let mut tx = self.table().tx("unfollow");
-        let follower = users::must_exist(&mut tx, follower_id);
+        let follower = users::count(&mut tx, follower_id, Counter::Follows, -1);
         let edge = tx.delete_present(&keys::follow(follower_id, followee_id));
         tx.delete(&keys::follower(followee_id, follower_id));
         match tx.commit().await? {

@@ -1,7 +1,8 @@
 //! Per-client rate limits, counted in the table: a fixed window per rule and
 //! client, one conditional `UpdateItem` per request (`ADD hits 1` while
-//! `hits` is under the limit). The window's item expires with the table's
-//! time-to-live, so nothing is left to clean up.
+//! `hits` is under the limit), made before the work it limits. The
+//! window's item expires with the table's time-to-live, so nothing is left
+//! to clean up.
 //!
 //! Who a rule limits (a source IP, an email, a user id) is hashed into the
 //! key, so no address or email stands in the table as such. The hash is not
@@ -11,7 +12,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::{
     ground::{clock::epoch_seconds, config::Rule, error::ApiError, keys},
-    table::{UpdateExpr, number},
+    table::UpdateExpr,
 };
 
 use super::Limits;
@@ -35,35 +36,31 @@ fn subject_key(rule: &Rule, subject: &str) -> String {
         .to_string()
 }
 
-impl Limits<'_> {
-    /// Refuses `subject` if its window of `rule` is full, without counting
-    /// this request (for rules that count only some requests: failed logins).
-    pub async fn check(self, rule: Option<&Rule>, subject: &str) -> Result<(), ApiError> {
-        let Some(rule) = rule else {
-            return Ok(());
-        };
-        let (key, now, end) = window(rule, subject);
-        let hits = self
-            .table()
-            .get("rate limit", &key)
-            .await?
-            .and_then(|item| number(&item, "hits"))
-            .unwrap_or(0);
-        if hits >= i64::from(rule.limit) {
-            tracing::info!(rule = rule.name, "rate limit reached");
-            return Err(ApiError::RateLimited {
-                retry_after: (end - now).max(1),
-            });
-        }
-        Ok(())
-    }
+/// A request counted against a rule, which can be given back (a login
+/// that succeeded: the rule counts failed ones only).
+#[derive(Debug)]
+pub struct Reservation {
+    key: keys::Key,
+}
 
+impl Limits<'_> {
     /// Counts one request by `subject` against `rule` (none: no limit). Past
     /// the limit, the answer is a 429 saying when the window ends; the
     /// refused request is not counted.
     pub async fn hit(self, rule: Option<&Rule>, subject: &str) -> Result<(), ApiError> {
+        self.reserve(rule, subject).await.map(drop)
+    }
+
+    /// Counts one request as [`hit`](Self::hit) does, before the work it
+    /// limits, so no more than the limit is ever done in a window however
+    /// many run at once; what the count is for can then give it back.
+    pub async fn reserve(
+        self,
+        rule: Option<&Rule>,
+        subject: &str,
+    ) -> Result<Option<Reservation>, ApiError> {
         let Some(rule) = rule else {
-            return Ok(());
+            return Ok(None);
         };
         let (key, now, end) = window(rule, subject);
         let update = UpdateExpr::new()
@@ -77,7 +74,7 @@ impl Limits<'_> {
                 ));
             });
         match self.table().update("rate limit", &key, update).await? {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(Some(Reservation { key })),
             Err(_) => {
                 tracing::info!(rule = rule.name, "rate limit reached");
                 Err(ApiError::RateLimited {
@@ -85,6 +82,20 @@ impl Limits<'_> {
                 })
             }
         }
+    }
+
+    /// Uncounts a reserved request, in the window it was counted in.
+    pub async fn give_back(self, reservation: Option<Reservation>) -> Result<(), ApiError> {
+        let Some(reservation) = reservation else {
+            return Ok(());
+        };
+        let update = UpdateExpr::new().add("hits", -1).condition(|c| {
+            c.and_exists(keys::PK);
+        });
+        self.table()
+            .update("rate limit", &reservation.key, update)
+            .await
+            .map(drop)
     }
 }
 

@@ -36,8 +36,10 @@ impl fmt::Debug for UserRecord {
     }
 }
 
-/// A user's counters, an item of their own beside the profile: kept by the
-/// transactions that change what they count, only ever with `ADD`.
+/// A user's counters and what ends their sessions: a small item of its own
+/// beside the profile, which every authenticated request reads (it exists
+/// exactly while the user does). Counters change only with `ADD`, in the
+/// transactions that change what they count.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct UserCounts {
     /// Articles the user wrote.
@@ -49,19 +51,36 @@ pub struct UserCounts {
     /// Entries in the user's feed.
     #[serde(default)]
     pub feed_count: i64,
+    /// Users the user follows.
+    #[serde(default)]
+    pub follows_count: i64,
+    /// Sessions signed in at or before this instant (epoch milliseconds)
+    /// are over, but for `session_kept`.
+    #[serde(default)]
+    pub sessions_ended_at: u64,
+    /// The session that ended the others (by changing the password or
+    /// email) and goes on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_kept: Option<String>,
 }
 
 impl UserCounts {
-    pub fn articles(self) -> u64 {
+    pub fn articles(&self) -> u64 {
         u64::try_from(self.articles_count).unwrap_or(0)
     }
 
-    pub fn favorites(self) -> u64 {
+    pub fn favorites(&self) -> u64 {
         u64::try_from(self.favorites_count).unwrap_or(0)
     }
 
-    pub fn feed(self) -> u64 {
+    pub fn feed(&self) -> u64 {
         u64::try_from(self.feed_count).unwrap_or(0)
+    }
+
+    /// Whether the session `id`, signed in at `started` (epoch
+    /// milliseconds), is still on.
+    pub fn session_is_on(&self, id: &str, started: u64) -> bool {
+        started > self.sessions_ended_at || self.session_kept.as_deref() == Some(id)
     }
 }
 

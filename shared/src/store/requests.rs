@@ -23,10 +23,18 @@ use crate::{
 /// seconds; the window only has to outlast them.
 pub const WINDOW: Duration = Duration::from_secs(10 * 60);
 
+/// The header a client names a request by, so that sending it again is
+/// recognised as a retry; and the field its errors are reported under.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
 #[derive(Serialize, Deserialize)]
 struct Claim {
     /// The id of what the request made.
     target: String,
+    /// For a request keyed by its `Idempotency-Key`: a fingerprint of what
+    /// it asked, so the key cannot answer for another request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    asked: Option<String>,
     expires_at: u64,
 }
 
@@ -34,6 +42,8 @@ struct Claim {
 #[derive(Debug, Clone)]
 pub(crate) struct CreateRequest {
     key: keys::Key,
+    /// What a keyed request asked (see [`Claim::asked`]).
+    asked: Option<String>,
     /// A claim found naming something that no longer exists: it may be taken over.
     stale: Option<String>,
 }
@@ -55,6 +65,23 @@ impl CreateRequest {
     pub(crate) fn new(user_id: &str, kind: &'static str, parts: &[&str]) -> Self {
         Self {
             key: keys::request(user_id, kind, &fingerprint(parts)),
+            asked: None,
+            stale: None,
+        }
+    }
+
+    /// A request of `scope` recognised by the `Idempotency-Key` its client
+    /// sent (`idempotency_key`), asking for `parts`. Only the client that
+    /// made the key can send it again, so a resend needs no other proof.
+    pub(crate) fn keyed(
+        scope: &str,
+        kind: &'static str,
+        idempotency_key: &str,
+        parts: &[&str],
+    ) -> Self {
+        Self {
+            key: keys::request(scope, kind, &fingerprint(&[idempotency_key])),
+            asked: Some(fingerprint(parts)),
             stale: None,
         }
     }
@@ -70,6 +97,7 @@ impl CreateRequest {
         let now = epoch_seconds();
         let claim = Claim {
             target: target.to_owned(),
+            asked: self.asked.clone(),
             expires_at: now + WINDOW.as_secs(),
         };
         let mut condition = Expr::new();
@@ -86,13 +114,23 @@ impl CreateRequest {
         tx.put_if(&self.key, &claim, Some(condition))
     }
 
-    /// What a live claim on this request names, if there is one.
+    /// What a live claim on this request names, if there is one; 422 when
+    /// its key was sent with another request.
     pub(crate) async fn claimed(&self, table: &Table) -> Result<Option<String>, ApiError> {
         let Some(item) = table.get("get request claim", &self.key).await? else {
             return Ok(None);
         };
         let claim: Claim = from_item(item)?;
-        Ok((claim.expires_at >= epoch_seconds()).then_some(claim.target))
+        if claim.expires_at < epoch_seconds() {
+            return Ok(None);
+        }
+        if claim.asked != self.asked {
+            return Err(ApiError::field(
+                IDEMPOTENCY_KEY,
+                "was sent with another request",
+            ));
+        }
+        Ok(Some(claim.target))
     }
 }
 

@@ -16,6 +16,7 @@ use crate::{
 use super::{
     Store, Users,
     records::{UserCounts, UserRecord},
+    requests::CreateRequest,
 };
 
 /// A claim on a unique value: which user holds it.
@@ -28,6 +29,9 @@ pub struct NewUser {
     pub username: String,
     pub email: String,
     pub password_hash: String,
+    /// The registration's `Idempotency-Key`, if its client sent one: a
+    /// resend with the key gets the user the first attempt made.
+    pub idempotency_key: Option<String>,
 }
 
 /// A change to a user; `None` leaves a field as it is. For `bio` and `image`,
@@ -39,6 +43,8 @@ pub struct UserChanges {
     pub password_hash: Option<String>,
     pub bio: Option<Option<String>>,
     pub image: Option<Option<String>>,
+    /// Ends every session of the user but this one, with the change.
+    pub end_sessions_but: Option<String>,
 }
 
 /// How often an update is re-read and retried when another update of the same
@@ -51,6 +57,7 @@ pub enum Counter {
     Articles,
     Favorites,
     Feed,
+    Follows,
 }
 
 impl Counter {
@@ -59,6 +66,7 @@ impl Counter {
             Self::Articles => "articles_count",
             Self::Favorites => "favorites_count",
             Self::Feed => "feed_count",
+            Self::Follows => "follows_count",
         }
     }
 }
@@ -76,8 +84,32 @@ pub(crate) fn count(tx: &mut Tx<'_>, id: &str, counter: Counter, delta: i64) -> 
     tx.bump(&keys::user_counts(id), counter.attr(), delta)
 }
 
+/// Adds one to user `id`'s `counter` in `tx`, while the user exists and
+/// the counter is below `max` (a counter never written counts as 0).
+pub(crate) fn count_below(tx: &mut Tx<'_>, id: &str, counter: Counter, max: u64) -> Slot {
+    let update = UpdateExpr::new().add(counter.attr(), 1).condition(|c| {
+        c.and_exists(keys::PK);
+        let name = c.name(counter.attr());
+        let max = c.number(i64::try_from(max).unwrap_or(i64::MAX));
+        c.and(format!("(attribute_not_exists({name}) OR {name} < {max})"));
+    });
+    tx.update(&keys::user_counts(id), update)
+}
+
+/// The update that ends a user's sessions signed in until now, but `keep`.
+fn end_sessions(keep: Option<&str>) -> UpdateExpr {
+    let now = AttributeValue::N(clock::epoch_millis().to_string());
+    UpdateExpr::new()
+        .set("sessions_ended_at", now)
+        .set_or_remove("session_kept", keep.map(str::to_owned))
+}
+
 impl Users<'_> {
     pub async fn create(self, new: NewUser) -> Result<UserRecord, ApiError> {
+        let request = new
+            .idempotency_key
+            .as_deref()
+            .map(|key| CreateRequest::keyed("REGISTER", "USER", key, &[&new.username, &new.email]));
         let user = UserRecord {
             id: uuid::Uuid::now_v7().to_string(),
             username: new.username,
@@ -96,8 +128,25 @@ impl Users<'_> {
         let username = tx.put_new(&keys::username(&user.username), &claim)?;
         let email = tx.put_new(&keys::email(&user.email), &claim)?;
         tx.put_new(&keys::user_counts(&user.id), &UserCounts::default())?;
+        let claim = match &request {
+            Some(request) => Some(request.claim(&mut tx, &user.id)?),
+            None => None,
+        };
         match tx.commit().await? {
             Ok(()) => Ok(user),
+            Err(refused) if claim.is_some_and(|slot| refused.by(slot)) => {
+                let made = match request.as_ref() {
+                    Some(request) => request.claimed(self.table()).await?,
+                    None => None,
+                };
+                match made {
+                    Some(id) => self
+                        .get(&id)
+                        .await?
+                        .ok_or(ApiError::Conflict(vec!["username", "email"])),
+                    None => Err(ApiError::Changed("user")),
+                }
+            }
             Err(refused) => {
                 let taken: Vec<&'static str> = [(username, "username"), (email, "email")]
                     .into_iter()
@@ -127,6 +176,56 @@ impl Users<'_> {
         self.table()
             .exists("get user", &keys::user_counts(id))
             .await
+    }
+
+    /// The user's counts and session state; `None` for a user that does
+    /// not exist. What every authenticated request reads.
+    pub async fn state(self, id: &str) -> Result<Option<UserCounts>, ApiError> {
+        self.table()
+            .get("get user", &keys::user_counts(id))
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+
+    /// The user's profile and state, in one read of their partition.
+    pub async fn profile_and_state(
+        self,
+        id: &str,
+    ) -> Result<(Option<UserRecord>, Option<UserCounts>), ApiError> {
+        let (pk, prefix) = keys::user_with_counts(id);
+        let items = self
+            .table()
+            .query_range("get user", &pk, prefix, None, 2)
+            .await?;
+        let (mut profile, mut state) = (None, None);
+        for item in items {
+            let Some(key) = keys::Key::of(&item) else {
+                continue;
+            };
+            if keys::is_user_counts(&key.sk) {
+                state = Some(from_item(item)?);
+            } else {
+                profile = Some(from_item(item)?);
+            }
+        }
+        Ok((profile, state))
+    }
+
+    /// Ends every session of user `id` signed in until now, but `keep`
+    /// (a session id) if given. 401 for a user that does not exist.
+    pub async fn end_sessions(self, id: &str, keep: Option<&str>) -> Result<(), ApiError> {
+        let update = end_sessions(keep).condition(|c| {
+            c.and_exists(keys::PK);
+        });
+        match self
+            .table()
+            .update("end sessions", &keys::user_counts(id), update)
+            .await?
+        {
+            Ok(_) => Ok(()),
+            Err(_) => Err(ApiError::token_invalid()),
+        }
     }
 
     /// The user's counters; zeros for a user that does not exist.
@@ -225,6 +324,12 @@ impl Users<'_> {
             });
         let mut tx = self.table().tx("update user");
         tx.update(&keys::user(&current.id), update);
+        if let Some(keep) = &changes.end_sessions_but {
+            let ended = end_sessions(Some(keep)).condition(|c| {
+                c.and_exists(keys::PK);
+            });
+            tx.update(&keys::user_counts(&current.id), ended);
+        }
         let claim = Claim {
             user_id: current.id.clone(),
         };

@@ -14,6 +14,7 @@ mod race;
 mod rate_limits;
 mod register;
 mod resilience;
+mod sessions;
 mod tokens;
 mod update;
 

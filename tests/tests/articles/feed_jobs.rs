@@ -189,7 +189,7 @@ async fn follows_unfollows_posts_and_deletions_racing_leave_every_feed_exact() {
 
 /// The user id a token names.
 fn id_of(app: &App, token: &str) -> String {
-    app.tokens().unwrap().verify(token).unwrap()
+    app.tokens().unwrap().verify(token).unwrap().id
 }
 
 #[tokio::test]

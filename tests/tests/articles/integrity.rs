@@ -431,7 +431,11 @@ async fn writes_for_a_missing_user_fail_inside_their_transaction() {
         "unfavorite",
     );
     unauthorized(
-        app.store.follows().follow(ghost, &jake_id).await.map(drop),
+        app.store
+            .follows()
+            .follow(ghost, &jake_id, app.follows_max)
+            .await
+            .map(drop),
         "follow",
     );
     unauthorized(

@@ -143,24 +143,40 @@ async fn a_retried_comment_is_posted_once() {
 }
 
 #[tokio::test]
-async fn a_retried_registration_gets_its_user_and_anyone_else_the_409() {
+async fn a_registration_retried_with_its_idempotency_key_gets_its_user_and_anyone_else_the_409() {
     let (app, lossy) = direct_and_lossy(usize::MAX).await;
     let user = |password: &str| json!({"user": {"username": "jake", "email": "jake@example.com", "password": password}});
-    async fn send(app: &App, body: serde_json::Value) -> Reply {
-        let c = harness::call("POST", "/api/users").json(body);
+    async fn send(app: &App, body: serde_json::Value, key: Option<&str>) -> Reply {
+        let mut c = harness::call("POST", "/api/users").json(body);
+        if let Some(key) = key {
+            c = c.header("idempotency-key", key);
+        }
         harness::send(app, c).await
     }
-    assert_status(&send(&lossy, user(PASSWORD)).await, 503);
-    let retry = send(&app, user(PASSWORD)).await;
+    let key = Some("a7c3f0e2-registration");
+    assert_status(&send(&lossy, user(PASSWORD), key).await, 503);
+    let retry = send(&app, user(PASSWORD), key).await;
     assert_status(&retry, 201);
     assert_eq!(retry.body["user"]["username"], "jake");
-    let other = send(&app, user("another password")).await;
+    let taken =
+        json!({"username": ["has already been taken"], "email": ["has already been taken"]});
+    // Without the key the same request is a conflict, right password or not:
+    // registration tells nothing of a password.
     assert_reply(
-        &other,
+        &send(&app, user(PASSWORD), None).await,
         409,
-        errors(
-            json!({"username": ["has already been taken"], "email": ["has already been taken"]}),
-        ),
+        errors(taken.clone()),
+    );
+    let other = send(&app, user("another password"), None).await;
+    assert_reply(&other, 409, errors(taken));
+    // The key answers only for the request it was sent with.
+    let elsewhere =
+        json!({"user": {"username": "jane", "email": "jane@example.com", "password": PASSWORD}});
+    let reused = send(&app, elsewhere, key).await;
+    assert_reply(
+        &reused,
+        422,
+        errors(json!({"Idempotency-Key": ["was sent with another request"]})),
     );
     audit::assert_consistent(&app).await;
 }

@@ -147,9 +147,13 @@ async fn each_function_is_granted_exactly_the_dynamodb_actions_it_performs() {
     let author = r.body["user"]["token"].as_str().unwrap().to_owned();
     let r = s.record("register-user", send(app, register("reader")).await, 201);
     let reader = r.body["user"]["token"].as_str().unwrap().to_owned();
-    // A name taken by someone else: the conflict path reads who holds it.
+    // A name taken by someone else: a 409, whatever the password.
     let taken = call("POST", "/api/users").json(json!({"user": {"username": "reader", "email": "reader@example.com", "password": "another password"}}));
     s.record("register-user", send(app, taken).await, 409);
+    // A registration resent with its Idempotency-Key reads what the first made.
+    let keyed = register("keyed").header("idempotency-key", "policies-registration");
+    s.record("register-user", send(app, keyed.clone()).await, 201);
+    s.record("register-user", send(app, keyed).await, 201);
 
     let login = call("POST", "/api/users/login")
         .json(json!({"user": {"email": "reader@example.com", "password": "password123"}}));
@@ -251,12 +255,14 @@ async fn each_function_is_granted_exactly_the_dynamodb_actions_it_performs() {
     s.record("list-tags", send(app, tags).await, 200);
     let health = call("GET", "/api/health");
     s.record("health", send(app, health).await, 200);
+    let everywhere = call("DELETE", "/api/user/sessions").token(&reader);
+    s.record("end-sessions", send(app, everywhere).await, 204);
 
     // A follow the request did nothing for: the stream worker's backfill
     // writes the feed entries itself.
     let late = s.record("register-user", send(app, register("late")).await, 201);
     let late = late.body["user"]["token"].as_str().unwrap().to_owned();
-    let late_id = app.tokens().unwrap().verify(&late).unwrap();
+    let late_id = app.tokens().unwrap().verify(&late).unwrap().id;
     let author_id = app
         .store
         .users()
@@ -268,7 +274,7 @@ async fn each_function_is_granted_exactly_the_dynamodb_actions_it_performs() {
     app.store
         .deferring_jobs()
         .follows()
-        .follow(&late_id, &author_id)
+        .follow(&late_id, &author_id, app.follows_max)
         .await
         .unwrap();
     s.recorder.take();

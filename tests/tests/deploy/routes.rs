@@ -7,7 +7,7 @@ use shared::Function;
 use crate::{binary, function_crates, functions, root, template};
 
 /// Routes the project serves beyond the RealWorld spec.
-const EXTRA_ROUTES: &[(&str, &str)] = &[("GET", "/api/health")];
+const EXTRA_ROUTES: &[(&str, &str)] = &[("GET", "/api/health"), ("DELETE", "/api/user/sessions")];
 
 type Routes = BTreeSet<(String, String, String)>;
 

@@ -142,7 +142,7 @@ pub async fn run(
     let count = biggest.max(sizes.followers) + 1;
     eprintln!("extremes: seeding {count} users");
     let users = seed_users(app, "x", count, &hash).await?;
-    let token = |i: usize| app.tokens().and_then(|t| t.issue(&users[i]));
+    let token = |i: usize| app.tokens().and_then(|t| t.sign_in(&users[i]));
     let runs = 0..=sizes.runs;
 
     // A favorite: of a short article, and of one at the body limit. Each
@@ -237,7 +237,10 @@ pub async fn run(
         each(1..=*follows, |i| {
             let (reader, author) = (reader.clone(), users[i].clone());
             async move {
-                later.follows().follow(&reader, &author).await?;
+                later
+                    .follows()
+                    .follow(&reader, &author, app.follows_max)
+                    .await?;
                 let job = Job::Backfill { reader, author };
                 app.store
                     .jobs()
@@ -247,7 +250,7 @@ pub async fn run(
             }
         })
         .await?;
-        let token = app.tokens()?.issue(&reader)?;
+        let token = app.tokens()?.sign_in(&reader)?;
         let calls = runs
             .clone()
             .map(|_| call("GET", "/api/articles/feed").token(&token))
@@ -324,7 +327,13 @@ pub async fn run(
     let star = &users[0];
     each(1..=sizes.followers, |i| {
         let follower = users[i].clone();
-        async move { later.follows().follow(&follower, star).await.map(drop) }
+        async move {
+            later
+                .follows()
+                .follow(&follower, star, app.follows_max)
+                .await
+                .map(drop)
+        }
     })
     .await?;
     let star_token = token(0)?;
@@ -366,7 +375,7 @@ pub async fn run(
         let calls = newcomers
             .iter()
             .map(|newcomer| {
-                let token = app.tokens()?.issue(newcomer)?;
+                let token = app.tokens()?.sign_in(newcomer)?;
                 Ok(call("POST", "/api/profiles/{username}/follow")
                     .param("username", &name)
                     .token(&token))
@@ -396,6 +405,7 @@ async fn seed_users(
                     username: name.clone(),
                     email: format!("{name}@extremes.example"),
                     password_hash: hash.to_owned(),
+                    idempotency_key: None,
                 })
                 .await
                 .map(|user| user.id)

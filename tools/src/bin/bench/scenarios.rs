@@ -32,6 +32,8 @@ pub struct Fixture {
     doomed_comments: VecDeque<u64>,
     /// Users who have not favorited the target yet: each favorite is a new one.
     fans: VecDeque<String>,
+    /// Users still signed in: each sign-out-everywhere is a new one.
+    leavers: VecDeque<String>,
     counter: usize,
 }
 
@@ -43,9 +45,10 @@ async fn user(app: &App, name: &str, hash: &str) -> Result<(String, String), Api
             username: name.to_owned(),
             email: format!("{name}@bench.example"),
             password_hash: hash.to_owned(),
+            idempotency_key: None,
         })
         .await?;
-    let token = app.tokens()?.issue(&user.id)?;
+    let token = app.tokens()?.sign_in(&user.id)?;
     Ok((user.id, token))
 }
 
@@ -60,7 +63,10 @@ pub async fn seed(app: &App, articles: usize, pool: usize) -> Result<Fixture, Ap
     // leaves it after a follow.
     let later = app.store.deferring_jobs();
     for followee in [&author_id, &other_id] {
-        later.follows().follow(&reader_id, followee).await?;
+        later
+            .follows()
+            .follow(&reader_id, followee, app.follows_max)
+            .await?;
         let job = Job::Backfill {
             reader: reader_id.clone(),
             author: followee.clone(),
@@ -93,20 +99,11 @@ pub async fn seed(app: &App, articles: usize, pool: usize) -> Result<Fixture, Ap
             .await?;
         doomed_comments.push_back(comment.id);
     }
-    let fans = stream::iter(0..pool)
-        .map(|i| {
-            let hash = hash.clone();
-            async move {
-                user(app, &format!("fan{i}"), &hash)
-                    .await
-                    .map(|(_, token)| token)
-            }
-        })
-        .buffered(16)
-        .try_collect()
-        .await?;
+    let fans = tokens(app, "fan", pool, &hash).await?;
+    let leavers = tokens(app, "leaver", pool, &hash).await?;
     Ok(Fixture {
         fans,
+        leavers,
         author_id,
         author: "author".to_owned(),
         author_token,
@@ -117,6 +114,24 @@ pub async fn seed(app: &App, articles: usize, pool: usize) -> Result<Fixture, Ap
         doomed_comments,
         counter: 0,
     })
+}
+
+/// The tokens of `count` new users named `<prefix><i>`.
+async fn tokens(
+    app: &App,
+    prefix: &str,
+    count: usize,
+    hash: &str,
+) -> Result<VecDeque<String>, ApiError> {
+    stream::iter(0..count)
+        .map(|i| async move {
+            user(app, &format!("{prefix}{i}"), hash)
+                .await
+                .map(|(_, token)| token)
+        })
+        .buffered(16)
+        .try_collect()
+        .await
 }
 
 async fn article(app: &App, author_id: &str, title: &str) -> Result<String, ApiError> {
@@ -177,6 +192,10 @@ pub fn next(name: &str, fx: &mut Fixture) -> Option<(Value, u16)> {
                 .token(&fx.reader_token)
                 .json(json!({"user": {"bio": format!("bio {n}")}})),
             200,
+        ),
+        Function::EndSessions => (
+            call("DELETE", "/api/user/sessions").token(&fx.leavers.pop_front()?),
+            204,
         ),
         Function::GetProfile => (
             call("GET", "/api/profiles/{username}")

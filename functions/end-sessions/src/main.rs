@@ -1,0 +1,3 @@
+fn main() -> shared::Served {
+    shared::serve(shared::Function::EndSessions, end_sessions::handler)
+}
