@@ -2,9 +2,10 @@
 //! and a client that sends real API Gateway HTTP API (v2) events to the
 //! handlers and reads their answers as the runtime would send them.
 
-use std::{future::Future, pin::Pin, time::Duration};
+use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
 
 use conduit_tools::{
+    actions,
     stream::{LocalWorker, StreamReader},
     table::{TableDefinition, template_path},
 };
@@ -16,25 +17,101 @@ pub use conduit_tools::event::{Call, call};
 
 pub use conduit_tools::table::{config, endpoint};
 
-/// An `App` on its own new table, created from `template.yaml`.
-pub async fn app() -> App {
+/// An `App` on its own new table, created from `template.yaml` but for
+/// its stream: DynamoDB Local keeps every stream record it is given for the
+/// whole run, and slows with them, so only tables of tests that run the
+/// stream worker have one ([`streamed_app`] and the like).
+pub async fn app() -> TestApp {
     apps(1).await.pop().expect("one app")
 }
 
 /// `n` apps on one new table, their configuration changed by `adjust`
 /// (rate limits, say).
-pub async fn apps_configured(n: usize, adjust: impl Fn(&mut Config)) -> Vec<App> {
-    apps_with(&vec![endpoint(); n], adjust).await
+pub async fn apps_configured(n: usize, adjust: impl Fn(&mut Config)) -> Vec<TestApp> {
+    apps_with(&vec![endpoint(); n], adjust, Stream::Off).await
 }
 
 /// Apps on one new table with one signing key, the i-th reaching DynamoDB at
 /// `endpoints[i]` (DynamoDB Local, or a proxy in front of it), each with its
 /// own SDK client and so its own connections: separate Lambda instances.
-pub async fn apps_on(endpoints: &[String]) -> Vec<App> {
-    apps_with(endpoints, |_| {}).await
+pub async fn apps_on(endpoints: &[String]) -> Vec<TestApp> {
+    apps_with(endpoints, |_| {}, Stream::Off).await
 }
 
-async fn apps_with(endpoints: &[String], adjust: impl Fn(&mut Config)) -> Vec<App> {
+/// An app on a new table with the template's stream, for the stream worker.
+pub async fn streamed_app() -> TestApp {
+    streamed_apps(1).await.pop().expect("one app")
+}
+
+/// `n` apps on a new table with the template's stream.
+pub async fn streamed_apps(n: usize) -> Vec<TestApp> {
+    streamed_apps_on(&vec![endpoint(); n]).await
+}
+
+/// [`apps_on`], on a table with the template's stream.
+pub async fn streamed_apps_on(endpoints: &[String]) -> Vec<TestApp> {
+    apps_with(endpoints, |_| {}, Stream::On).await
+}
+
+/// [`apps_configured`], on a table with the template's stream.
+pub async fn streamed_apps_configured(n: usize, adjust: impl Fn(&mut Config)) -> Vec<TestApp> {
+    apps_with(&vec![endpoint(); n], adjust, Stream::On).await
+}
+
+/// Whether a test's table has the template's stream.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stream {
+    On,
+    Off,
+}
+
+/// An app of a test, on a table of its own that is dropped when the last
+/// app on it is: DynamoDB Local slows with every table it keeps, and a run
+/// makes one per test.
+pub struct TestApp {
+    app: App,
+    _table: Option<Arc<TableOfTest>>,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.app
+    }
+}
+
+impl std::ops::DerefMut for TestApp {
+    fn deref_mut(&mut self) -> &mut App {
+        &mut self.app
+    }
+}
+
+struct TableOfTest {
+    client: aws_sdk_dynamodb::Client,
+    name: String,
+}
+
+impl Drop for TableOfTest {
+    fn drop(&mut self) {
+        let (client, name) = (self.client.clone(), std::mem::take(&mut self.name));
+        // Out of the test's runtime, which may be shutting down.
+        std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                let _ = runtime.block_on(client.delete_table().table_name(name).send());
+            }
+        });
+    }
+}
+
+async fn apps_with(
+    endpoints: &[String],
+    adjust: impl Fn(&mut Config),
+    stream: Stream,
+) -> Vec<TestApp> {
     let table = format!("test-{}", uuid::Uuid::new_v4().simple());
     let mut base = config(&endpoint(), &table);
     adjust(&mut base);
@@ -42,19 +119,32 @@ async fn apps_with(endpoints: &[String], adjust: impl Fn(&mut Config)) -> Vec<Ap
     for endpoint in endpoints {
         let mut config = base.clone();
         config.dynamodb_endpoint = Some(endpoint.clone());
-        apps.push(App::new(&config).await.expect("app builds"));
+        apps.push(recorded(App::new(&config).await.expect("app builds")));
     }
     let creator = App::new(&base).await.expect("app builds");
-    TableDefinition::from_template(&template_path())
-        .expect("template.yaml defines the table")
+    let mut definition =
+        TableDefinition::from_template(&template_path()).expect("template.yaml defines the table");
+    if stream == Stream::Off {
+        definition.stream = None;
+    }
+    definition
         .create(creator.store.table().client(), &table)
         .await
         .expect("table is created in DynamoDB Local");
-    apps
+    let guard = Arc::new(TableOfTest {
+        client: creator.store.table().client().clone(),
+        name: table,
+    });
+    apps.into_iter()
+        .map(|app| TestApp {
+            app,
+            _table: Some(Arc::clone(&guard)),
+        })
+        .collect()
 }
 
 /// `n` apps on one new table in DynamoDB Local (see [`apps_on`]).
-pub async fn apps(n: usize) -> Vec<App> {
+pub async fn apps(n: usize) -> Vec<TestApp> {
     apps_on(&vec![endpoint(); n]).await
 }
 
@@ -63,7 +153,7 @@ pub async fn worker(app: &App) -> LocalWorker {
     let table = app.store.table();
     let reader = StreamReader::new(table.client(), &endpoint(), table.name())
         .await
-        .expect("the test table has a stream");
+        .expect("the test's table has a stream: make it with harness::streamed_app or the like");
     LocalWorker::new(reader)
 }
 
@@ -83,10 +173,22 @@ pub async fn run_worker(app: &App, worker: &mut LocalWorker) {
 }
 
 /// An `App` whose database is at `endpoint` (for failure tests), with a short timeout.
-pub async fn app_at(endpoint: &str, timeout: Duration) -> App {
+pub async fn app_at(endpoint: &str, timeout: Duration) -> TestApp {
     let mut config = config(endpoint, "unreachable");
     config.db_timeout = timeout;
-    App::new(&config).await.expect("app builds")
+    TestApp {
+        app: recorded(App::new(&config).await.expect("app builds")),
+        _table: None,
+    }
+}
+
+/// The app, its DynamoDB calls recorded as the actions of the function
+/// whose handler makes them (see `conduit_tools::actions`).
+fn recorded(mut app: App) -> App {
+    app.store = app
+        .store
+        .with_client(actions::recording(app.store.table().client()));
+    app
 }
 
 /// A handler's response, with the body parsed as JSON (`Null` when empty).
@@ -141,7 +243,7 @@ pub async fn invoke(app: &App, function: Function, req: Request) -> Response<Bod
         Function::Health => Box::pin(health::handler(app, req)),
         Function::StreamWorker => panic!("the stream worker serves no route"),
     };
-    respond(answer).await
+    actions::as_function(function.name(), respond(app.request_deadline, answer)).await
 }
 
 /// A response as a test reads it.

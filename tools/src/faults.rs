@@ -109,6 +109,8 @@ struct Plan {
     operations: Vec<String>,
     /// Requests answered with a fault so far.
     injected: usize,
+    /// How long every request passed through waits first.
+    delay: std::time::Duration,
 }
 
 pub struct FaultProxy {
@@ -167,9 +169,17 @@ impl FaultProxy {
         plan.operations = operations.iter().map(|o| (*o).to_owned()).collect();
     }
 
-    /// Passes everything through again.
+    /// Passes everything through again, at once.
     pub fn heal(&self) {
-        self.plan.lock().expect("plan").fault = None;
+        let mut plan = self.plan.lock().expect("plan");
+        plan.fault = None;
+        plan.delay = std::time::Duration::ZERO;
+    }
+
+    /// From now on, holds every request passed through for `delay` first:
+    /// a database that answers, slowly.
+    pub fn slow(&self, delay: std::time::Duration) {
+        self.plan.lock().expect("plan").delay = delay;
     }
 
     /// Requests answered with a fault so far.
@@ -202,7 +212,7 @@ async fn forward(
         .and_then(|t| t.split('.').nth(1))
         .unwrap_or_default()
         .to_owned();
-    let fault = {
+    let (fault, delay) = {
         let mut plan = plan.lock().expect("plan");
         let fault = plan.fault.filter(|fault| {
             fault.fits(&operation)
@@ -211,8 +221,11 @@ async fn forward(
         if fault.is_some() {
             plan.injected += 1;
         }
-        fault
+        (fault, plan.delay)
     };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     if let Some(fault) = fault {
         let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let (status, answer) = fault.answer(&request);

@@ -6,6 +6,7 @@
 //! - [`stream`] reads the table's stream in DynamoDB Local and feeds the
 //!   stream worker, as Lambda's event source mapping does in AWS
 //!   (`local-stream`, and the tests).
+//! - [`actions`] records what each function does to DynamoDB, as IAM sees it.
 //! - [`audit`] checks table-wide invariants.
 //! - [`event`] builds the API Gateway events a function receives.
 //! - [`faults`] is a proxy that answers chosen DynamoDB operations with the
@@ -17,6 +18,7 @@
 //! Binaries: `create-table`, `local-stream`, `bench` (`make bench`) and
 //! `floor` (the benchmark's hello-world baseline).
 
+pub mod actions;
 pub mod audit;
 pub mod event;
 pub mod faults;

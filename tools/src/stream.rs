@@ -209,8 +209,8 @@ impl LocalWorker {
             return Ok(None);
         }
         let records = std::mem::take(&mut self.pending);
-        let response =
-            stream_worker::process(store, records.clone(), Instant::now() + INVOCATION).await;
+        let work = stream_worker::process(store, records.clone(), Instant::now() + INVOCATION);
+        let response = crate::actions::as_function("stream-worker", work).await;
         if let Some(sequence) = response
             .batch_item_failures
             .first()

@@ -46,6 +46,7 @@ pub fn config(endpoint: &str, table: &str) -> shared::ground::config::Config {
     // DynamoDB Local on a shared two-core machine, under race tests, answers
     // far slower than the service; the deployed bound is the template's.
     config.db_timeout = std::time::Duration::from_secs(10);
+    config.request_deadline = std::time::Duration::from_secs(30);
     config
 }
 

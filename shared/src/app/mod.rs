@@ -38,6 +38,8 @@ pub struct App {
     pub recent_sign_in: std::time::Duration,
     /// The most users one user may follow.
     pub follows_max: u64,
+    /// How long one request may take in all.
+    pub request_deadline: std::time::Duration,
     tokens: Option<Tokens>,
 }
 
@@ -84,6 +86,7 @@ impl App {
             passwords: password::Passwords::default(),
             recent_sign_in: config.recent_sign_in,
             follows_max: config.follows_max,
+            request_deadline: config.request_deadline,
             tokens,
         })
     }

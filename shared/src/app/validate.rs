@@ -278,11 +278,37 @@ pub fn password(value: Option<&str>, errors: &mut FieldErrors) -> Option<String>
 /// An optional profile text: `""` and `null` both mean "no value".
 pub fn bio(value: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
     let value = value.filter(|v| !v.trim().is_empty())?;
-    if length(value) > BIO_MAX {
-        errors.add("bio", too_long(BIO_MAX));
+    stored("bio", value, Kind::Prose, BIO_MAX, errors)
+}
+
+/// How much longer than its limit a text may be as sent: normalisation
+/// never composes more than a few characters into one, so what is longer
+/// is refused before any work on it, and cleaning costs at most this many
+/// times the limit.
+const SENT_FACTOR: usize = 4;
+
+/// A text of at most `max` characters as it is stored, after [`clean`]:
+/// normalisation can make a text longer (U+1D160 is three characters in
+/// NFC) or shorter, and the stored form is what DynamoDB's item limit and
+/// Lambda's response limit meet. Each character is at most 4 bytes, so
+/// this bounds the stored bytes too.
+fn stored(
+    field: &'static str,
+    value: &str,
+    kind: Kind,
+    max: usize,
+    errors: &mut FieldErrors,
+) -> Option<String> {
+    if length(value) > max * SENT_FACTOR {
+        errors.add(field, too_long(max));
         return None;
     }
-    clean("bio", value, Kind::Prose, errors)
+    let value = clean(field, value, kind, errors)?;
+    if length(&value) > max {
+        errors.add(field, too_long(max));
+        return None;
+    }
+    Some(value)
 }
 
 /// An optional avatar URL: `""` and `null` mean none; otherwise http(s).
@@ -314,12 +340,7 @@ pub fn text(
     errors: &mut FieldErrors,
 ) -> Option<String> {
     let value = required(field, value, errors)?;
-    // Counted before cleaning, so an over-long text costs no more than its check.
-    if length(&value) > max {
-        errors.add(field, too_long(max));
-        return None;
-    }
-    let value = clean(field, &value, kind, errors)?;
+    let value = stored(field, &value, kind, max, errors)?;
     if value.trim().is_empty() {
         errors.add(field, BLANK);
         return None;
@@ -557,6 +578,33 @@ mod tests {
             .is_none()
         );
         assert_eq!(errors.get("title").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn lengths_are_of_the_stored_form() {
+        // U+1D160 is one character as sent and three in NFC.
+        let grows = "\u{1D160}";
+        assert_eq!(
+            unicode_normalization::UnicodeNormalization::nfc(grows).count(),
+            3
+        );
+        let mut errors = FieldErrors::new();
+        let fits = grows.repeat(TITLE_MAX / 3);
+        assert!(text("title", Some(&fits), Kind::Line, TITLE_MAX, &mut errors).is_some());
+        let over = grows.repeat(TITLE_MAX / 3 + 1);
+        assert!(text("title", Some(&over), Kind::Line, TITLE_MAX, &mut errors).is_none());
+        assert_eq!(errors.get("title"), Some(&[too_long(TITLE_MAX)][..]));
+        // What composes is counted composed: 200 "e" + U+0301 fit in 200.
+        let composes = "e\u{301}".repeat(TITLE_MAX);
+        let mut errors = FieldErrors::new();
+        let title = text("title", Some(&composes), Kind::Line, TITLE_MAX, &mut errors).unwrap();
+        assert_eq!(length(&title), TITLE_MAX);
+        // Far longer than any stored form could be: refused unread.
+        let huge = "a".repeat(TITLE_MAX * SENT_FACTOR + 1);
+        assert!(text("title", Some(&huge), Kind::Line, TITLE_MAX, &mut errors).is_none());
+        let mut errors = FieldErrors::new();
+        assert!(bio(Some(&grows.repeat(BIO_MAX / 3 + 1)), &mut errors).is_none());
+        assert_eq!(errors.get("bio"), Some(&[too_long(BIO_MAX)][..]));
     }
 
     #[test]

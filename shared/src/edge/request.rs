@@ -3,7 +3,11 @@
 //! `lambda_http`.
 
 use lambda_http::{Body, Request, RequestExt};
-use serde::de::DeserializeOwned;
+use serde::{
+    Deserialize, Deserializer,
+    de::{self, DeserializeOwned, MapAccess, SeqAccess, Visitor},
+};
+use serde_json::Value;
 
 use crate::{
     app::{cursor, validate},
@@ -23,10 +27,12 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 
 /// Parses the JSON body. An empty body reads as `{}`, so a missing envelope is
 /// reported field by field ("can't be blank") rather than as a parse error.
-/// Broken JSON is a 400; JSON of the wrong shape (a number for a string) a
-/// 422. Every body is an object of envelopes (`{"user": {...}}`), and each
-/// envelope must itself be an object: serde would otherwise read a list as a
-/// struct, field by position.
+/// Broken JSON is a 400, and so is an object that names a key twice (a
+/// proxy, a firewall rule or a log that reads the first would see another
+/// request than the one run on the last); JSON of the wrong shape (a number
+/// for a string) is a 422. Every body is an object of envelopes
+/// (`{"user": {...}}`), and each envelope must itself be an object: serde
+/// would otherwise read a list as a struct, field by position.
 pub fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     let bytes: &[u8] = match req.body() {
         Body::Empty => b"{}",
@@ -36,8 +42,7 @@ pub fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     if bytes.len() > MAX_BODY_BYTES {
         return Err(ApiError::TooLarge(MAX_BODY_BYTES));
     }
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|_| ApiError::BadRequest("is not valid JSON".to_owned()))?;
+    let value = strict_json(bytes)?;
     let Some(envelopes) = value.as_object() else {
         return Err(ApiError::field("body", "must be a JSON object"));
     };
@@ -50,6 +55,106 @@ pub fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     errors.into_result()?;
     serde_json::from_value(value)
         .map_err(|err| ApiError::field("body", format!("is invalid: {err}")))
+}
+
+/// JSON whose objects each name a key at most once.
+fn strict_json(bytes: &[u8]) -> Result<Value, ApiError> {
+    match serde_json::from_slice::<Strict>(bytes) {
+        Ok(Strict(value)) => Ok(value),
+        Err(err) => {
+            let message = err.to_string();
+            match message.strip_prefix(REPEATED) {
+                Some(rest) => {
+                    let key = rest.split(REPEATED_END).next().unwrap_or_default();
+                    Err(ApiError::BadRequest(format!(
+                        "has the key {key} more than once"
+                    )))
+                }
+                None => Err(ApiError::BadRequest("is not valid JSON".to_owned())),
+            }
+        }
+    }
+}
+
+const REPEATED: &str = "repeated key ";
+const REPEATED_END: &str = " |";
+
+/// A JSON value read with every object's keys checked for repeats.
+struct Strict(Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        Strict::deserialize(deserializer).map(|s| s.0)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Strict(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                let shown = serde_json::to_string(&key).unwrap_or_default();
+                return Err(de::Error::custom(format!(
+                    "{REPEATED}{shown}{REPEATED_END}"
+                )));
+            }
+            let Strict(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
 }
 
 /// The name an envelope's error is reported under.
@@ -210,6 +315,24 @@ mod tests {
     struct Shape {
         #[allow(dead_code)]
         name: Option<String>,
+    }
+
+    #[test]
+    fn a_key_named_twice_in_any_object_is_refused_by_name() {
+        let twice = r#"{"user":{"username":"a","username":"b"}}"#;
+        match parse_body::<serde_json::Value>(&request(&[], twice)) {
+            Err(ApiError::BadRequest(message)) => {
+                assert_eq!(message, r#"has the key "username" more than once"#)
+            }
+            other => panic!("{other:?}"),
+        }
+        let nested = r#"{"article":{"tagList":[{"a":1,"a":2}]}}"#;
+        assert!(matches!(
+            parse_body::<serde_json::Value>(&request(&[], nested)),
+            Err(ApiError::BadRequest(m)) if m.contains("\"a\"")
+        ));
+        let once = r#"{"user":{"username":"a","email":"b"},"other":{"username":1}}"#;
+        assert!(parse_body::<serde_json::Value>(&request(&[], once)).is_ok());
     }
 
     #[test]

@@ -11,7 +11,10 @@
 //! tokens), and answers each request through [`respond`]: every
 //! [`ApiError`] becomes its response, never a failed invocation.
 
-use std::{future::Future, time::Instant};
+use std::{
+    future::Future,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
 
 use lambda_http::{Body, Request, RequestExt, Response, request::RequestContext};
 use lambda_runtime::LambdaEvent;
@@ -39,7 +42,9 @@ where
         let app = start(function).await?;
         let handler = &handler;
         metrics_cloudwatch_embedded::lambda::handler::run_http(metrics, |req| async move {
-            Ok::<_, lambda_http::Error>(observe(req, |req| respond(handler(app, req))).await)
+            let deadline = deadline(app, &req);
+            let response = observe(req, |req| respond(deadline, handler(app, req))).await;
+            Ok::<_, lambda_http::Error>(response)
         })
         .await
     })
@@ -74,11 +79,33 @@ async fn start(function: Function) -> Result<&'static App, lambda_http::Error> {
     Ok(Box::leak(Box::new(app)))
 }
 
-/// The response for a handler's answer.
+/// How long this request may take: the app's bound, and never past the
+/// invocation's own deadline (less the time to answer).
+fn deadline(app: &App, req: &Request) -> Duration {
+    const TO_ANSWER: Duration = Duration::from_millis(500);
+    let invocation = req.lambda_context_ref().and_then(|context| {
+        let deadline = UNIX_EPOCH + Duration::from_millis(u64::try_from(context.deadline).ok()?);
+        deadline.duration_since(SystemTime::now()).ok()
+    });
+    match invocation {
+        Some(left) => app.request_deadline.min(left.saturating_sub(TO_ANSWER)),
+        None => app.request_deadline,
+    }
+}
+
+/// The response for a handler's answer, or a 503 when it is not ready
+/// within `deadline`: a client may retry it, as after any timeout, and
+/// every write is one transaction, so nothing is left half done.
 pub async fn respond(
+    deadline: Duration,
     answer: impl Future<Output = Result<Response<Body>, ApiError>>,
 ) -> Response<Body> {
-    answer.await.unwrap_or_else(render)
+    match tokio::time::timeout(deadline, answer).await {
+        Ok(answer) => answer.unwrap_or_else(render),
+        Err(_) => render(ApiError::Unavailable(format!(
+            "the request took longer than {deadline:?}"
+        ))),
+    }
 }
 
 /// One request, timed and counted by status class, inside a span naming its

@@ -18,7 +18,13 @@ pub async fn sdk_config(config: &Config) -> SdkConfig {
         .operation_attempt_timeout(config.db_timeout / 2)
         .operation_timeout(config.db_timeout)
         .build();
-    let retries = RetryConfig::standard().with_max_attempts(3);
+    // The SDK's default first backoff (a second, with jitter) would spend
+    // a third of the database bound on one wait; DynamoDB's throttles and
+    // faults clear in tens of milliseconds.
+    let retries = RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(50))
+        .with_max_backoff(Duration::from_secs(1));
     let region = Region::new(config.region.clone());
     let http = https_client();
     let credentials = if config.environment_credentials {

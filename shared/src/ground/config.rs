@@ -35,6 +35,10 @@ pub struct Config {
     /// Upper bound on one DynamoDB operation, retries included. A database that
     /// does not answer within it yields 503 rather than a Lambda timeout.
     pub db_timeout: Duration,
+    /// Upper bound on a whole request, a sequence of such operations: past
+    /// it the answer is a 503, before the function's own timeout would
+    /// give API Gateway's bare 500.
+    pub request_deadline: Duration,
     /// Per-client rate limits (`RATE_LIMIT_*`); unset ones are off.
     pub rate_limits: RateLimits,
 }
@@ -107,6 +111,7 @@ impl Config {
             recent_sign_in: Duration::from_secs(number(&get, "RECENT_SIGN_IN_SECONDS", 3_600)?),
             follows_max: number(&get, "FOLLOWS_MAX", 5_000)?,
             db_timeout: Duration::from_millis(number(&get, "DYNAMODB_TIMEOUT_MS", 3_000)?),
+            request_deadline: Duration::from_millis(number(&get, "REQUEST_DEADLINE_MS", 8_000)?),
             rate_limits: RateLimits::from_lookup(get)
                 .map_err(|(name, reason)| ConfigError::Invalid { name, reason })?,
         })

@@ -36,6 +36,29 @@ pub struct Page {
     pub next: Option<u64>,
 }
 
+/// The most comment text one page holds, in stored bytes: a page answers
+/// under Lambda's 6 MB response limit whatever its comments hold. Its
+/// bodies at most this, each escaped to at most twice its size in JSON
+/// (only quotes, backslashes and line breaks are escaped, two bytes each),
+/// and each author's profile beside it at most about 11 KB (a bio of
+/// 2,000 characters, an image URL of 2,048): 4 MiB + 50 × 11 KB at the
+/// most comments a page takes.
+pub const PAGE_BYTES: usize = 2 << 20;
+
+/// How many of `comments`, in order, fit in `budget` bytes of text: at
+/// least one, so a page always moves on.
+fn fitting(comments: &[CommentRecord], budget: usize) -> usize {
+    let mut used = 0;
+    comments
+        .iter()
+        .position(|c| {
+            used += c.body.len();
+            used > budget
+        })
+        .unwrap_or(comments.len())
+        .max(1)
+}
+
 /// How often a comment whose request claim names a deleted comment is retried.
 const CREATE_ATTEMPTS: usize = 2;
 
@@ -133,8 +156,9 @@ impl Comments<'_> {
             .into_iter()
             .map(from_item)
             .collect::<Result<Vec<CommentRecord>, _>>()?;
-        let next = if comments.len() > page.limit {
-            comments.truncate(page.limit);
+        let fits = fitting(&comments, PAGE_BYTES).min(page.limit);
+        let next = if comments.len() > fits {
+            comments.truncate(fits);
             comments.last().map(|c| c.id)
         } else {
             None
@@ -167,5 +191,42 @@ impl Comments<'_> {
             },
             Err(refused) => Err(refused.unexpected()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn comment(id: u64, bytes: usize) -> CommentRecord {
+        CommentRecord {
+            id,
+            article_id: "a".into(),
+            body: "x".repeat(bytes),
+            author_id: "u".into(),
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_page_holds_what_fits_its_byte_budget_and_never_nothing() {
+        let page: Vec<CommentRecord> = (0..10).map(|i| comment(i, 100)).collect();
+        assert_eq!(fitting(&page, 1_000), 10);
+        assert_eq!(fitting(&page, 999), 9);
+        assert_eq!(fitting(&page, 250), 2);
+        assert_eq!(
+            fitting(&page, 10),
+            1,
+            "one always goes, or no page moves on"
+        );
+        assert_eq!(fitting(&[], 10), 1);
+        // The answer's bound: bodies escaped at most twice over, and an
+        // author's profile beside each of a page's at most 50 comments.
+        assert!(2 * PAGE_BYTES + 50 * 11_000 < 6_000_000);
+        // Fifty comments at their longest stored form (10,000 characters
+        // of 4 bytes) fit whole.
+        let largest: Vec<CommentRecord> = (0..50).map(|i| comment(i, 40_000)).collect();
+        assert_eq!(fitting(&largest, PAGE_BYTES), 50);
     }
 }

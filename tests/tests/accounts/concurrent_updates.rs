@@ -91,7 +91,7 @@ async fn concurrent_renames_leave_exactly_the_final_name_claimed() {
 ///
 /// `harness::app_at` names its table "unreachable"; here that table is created
 /// for real. Usernames are unique so tests sharing it never meet.
-async fn app_behind_proxy(marker: &str) -> (HoldingProxy, shared::App, String, String) {
+async fn app_behind_proxy(marker: &str) -> (HoldingProxy, TestApp, String, String) {
     let proxy = HoldingProxy::start(&harness::endpoint(), marker).await;
     let app = harness::app_at(&proxy.endpoint, Duration::from_secs(30)).await;
     conduit_tools::table::TableDefinition::from_template(&conduit_tools::table::template_path())

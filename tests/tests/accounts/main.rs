@@ -18,6 +18,7 @@ mod sessions;
 mod tokens;
 mod update;
 
+pub use conduit_tests::harness::TestApp;
 use conduit_tests::harness::{self, Reply, call, send};
 pub use conduit_tests::harness::{assert_reply, assert_status, errors};
 pub use conduit_tools::audit;
@@ -128,6 +129,6 @@ pub async fn unfollow(app: &App, username: &str, token: Option<&str>) -> Reply {
 }
 
 /// A fresh app on its own table.
-pub async fn app() -> App {
+pub async fn app() -> TestApp {
     harness::app().await
 }

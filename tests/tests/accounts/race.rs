@@ -10,7 +10,7 @@ use crate::*;
 const RACERS: usize = 16;
 
 /// Registers every `(username, email)` at once, each on its own task.
-async fn register_all(app: &Arc<shared::App>, users: Vec<(String, String)>) -> Vec<Reply> {
+async fn register_all(app: &Arc<TestApp>, users: Vec<(String, String)>) -> Vec<Reply> {
     let tasks = users.into_iter().map(|(username, email)| {
         let app = Arc::clone(app);
         tokio::spawn(async move { register_as(&app, &username, &email, PASSWORD).await })

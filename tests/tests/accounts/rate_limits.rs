@@ -108,7 +108,7 @@ async fn registrations_from_one_address_are_limited() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_failed_logins_for_one_email_get_exactly_the_limit() {
-    let apps: Vec<Arc<App>> = harness::apps_configured(3, |c| {
+    let apps: Vec<Arc<TestApp>> = harness::apps_configured(3, |c| {
         c.rate_limits.login_per_email = rule("login-email", "4/900");
     })
     .await

@@ -7,12 +7,12 @@ use std::{sync::Arc, time::Duration};
 
 use conduit_tests::harness::{self, call, send};
 use serde_json::json;
-use shared::{App, ground::config::Rule};
+use shared::ground::config::Rule;
 
 use crate::*;
 
 /// `n` apps on one table whose configuration `adjust` changes.
-async fn apps_with(n: usize, adjust: impl Fn(&mut shared::ground::config::Config)) -> Vec<App> {
+async fn apps_with(n: usize, adjust: impl Fn(&mut shared::ground::config::Config)) -> Vec<TestApp> {
     harness::apps_configured(n, adjust).await
 }
 
@@ -188,7 +188,7 @@ async fn current_password_guesses_count_against_the_accounts_login_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_wrong_guesses_hash_at_most_the_limit_whatever_the_instances() {
     const LIMIT: u64 = 3;
-    let apps: Vec<Arc<App>> = apps_with(4, |c| {
+    let apps: Vec<Arc<TestApp>> = apps_with(4, |c| {
         c.rate_limits.login_per_email = Rule::parse("login-email", "3/900").unwrap();
         c.rate_limits.login_per_ip = None;
     })
@@ -197,7 +197,7 @@ async fn concurrent_wrong_guesses_hash_at_most_the_limit_whatever_the_instances(
     .map(Arc::new)
     .collect();
     register(&apps[0], "jake").await;
-    let hashes = |apps: &[Arc<App>]| apps.iter().map(|a| a.passwords.hashes()).sum::<u64>();
+    let hashes = |apps: &[Arc<TestApp>]| apps.iter().map(|a| a.passwords.hashes()).sum::<u64>();
     let before = hashes(&apps);
     let guesses = (0..24).map(|i| {
         let app = Arc::clone(&apps[i % apps.len()]);

@@ -31,7 +31,7 @@ async fn an_unknown_slug_is_not_found() {
 
 #[tokio::test]
 async fn a_deleted_article_is_gone_everywhere() {
-    let app = app().await;
+    let app = harness::streamed_app().await;
     let jake = register(&app, "jake").await;
     let ann = register(&app, "ann").await;
     let bob = register(&app, "bob").await;

@@ -25,7 +25,7 @@ async fn readers_seeing(app: &App, readers: &[String], slug: &str) -> usize {
 
 #[tokio::test]
 async fn a_post_reaches_a_page_of_followers_at_once_and_the_rest_through_the_worker() {
-    let app = app().await;
+    let app = harness::streamed_app().await;
     let mut worker = harness::worker(&app).await;
     let jake = register(&app, "jake").await;
     let mut readers = Vec::new();
@@ -64,7 +64,7 @@ async fn a_post_reaches_a_page_of_followers_at_once_and_the_rest_through_the_wor
 
 #[tokio::test]
 async fn following_a_prolific_author_fills_the_first_page_at_once_and_the_rest_after() {
-    let app = app().await;
+    let app = harness::streamed_app().await;
     let mut worker = harness::worker(&app).await;
     let jake = register(&app, "jake").await;
     let reader = register(&app, "reader").await;
@@ -108,7 +108,7 @@ async fn following_a_prolific_author_fills_the_first_page_at_once_and_the_rest_a
 
 #[tokio::test]
 async fn a_feed_job_run_twice_changes_nothing_more() {
-    let app = app().await;
+    let app = harness::streamed_app().await;
     let jake = register(&app, "jake").await;
     let reader = register(&app, "reader").await;
     follow(&app, &reader, "jake").await;
@@ -124,7 +124,11 @@ async fn a_feed_job_run_twice_changes_nothing_more() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn follows_unfollows_posts_and_deletions_racing_leave_every_feed_exact() {
-    let apps: Vec<Arc<App>> = harness::apps(3).await.into_iter().map(Arc::new).collect();
+    let apps: Vec<Arc<TestApp>> = harness::streamed_apps(3)
+        .await
+        .into_iter()
+        .map(Arc::new)
+        .collect();
     let mut worker = harness::worker(&apps[0]).await;
     let authors = ["jake", "ann", "eve"];
     let mut author_tokens = Vec::new();
@@ -194,7 +198,7 @@ fn id_of(app: &App, token: &str) -> String {
 
 #[tokio::test]
 async fn an_entry_left_by_a_deletion_racing_an_unfollow_goes_on_the_next_read() {
-    let app = app().await;
+    let app = harness::streamed_app().await;
     let mut worker = harness::worker(&app).await;
     let jake = register(&app, "jake").await;
     let reader = register(&app, "reader").await;
@@ -236,7 +240,7 @@ async fn an_entry_left_by_a_deletion_racing_an_unfollow_goes_on_the_next_read() 
 
 #[tokio::test]
 async fn an_unfollowed_authors_entries_go_on_the_next_read_whatever_the_worker_did() {
-    let app = app().await;
+    let app = harness::streamed_app().await;
     let jake = register(&app, "jake").await;
     let ann = register(&app, "ann").await;
     let reader = register(&app, "reader").await;

@@ -258,3 +258,87 @@ async fn the_largest_valid_article_in_its_longest_encoding_fits_the_limit() {
         validate::ARTICLE_BODY_MAX
     );
 }
+
+/// U+1D160 is one character as sent and three in NFC, 4 bytes and 12: what
+/// the limits admit is measured as it is stored, so no body that passes the
+/// limits is a 500 at DynamoDB's item limit or Lambda's response limit.
+#[tokio::test]
+async fn text_that_grows_under_normalisation_is_measured_as_stored() {
+    const GROWS: char = '\u{1D160}';
+    let app = app().await;
+    let token = register(&app, "grower").await;
+    let many = |n: usize| GROWS.to_string().repeat(n);
+    let article = |body: String| {
+        call("POST", "/api/articles")
+            .token(&token)
+            .json(json!({"article": {"title": "Grows", "description": "d", "body": body}}))
+    };
+    let too_long = |max: usize| format!("is too long (maximum is {max} characters)");
+    // As many as the limit as sent: three times over it once stored.
+    let r = send(&app, article(many(validate::ARTICLE_BODY_MAX))).await;
+    assert_reply(
+        &r,
+        422,
+        errors(json!({"body": [too_long(validate::ARTICLE_BODY_MAX)]})),
+    );
+    // As many as fit once stored: published, stored and answered in NFC.
+    let fits = validate::ARTICLE_BODY_MAX / 3;
+    let r = send(&app, article(many(fits))).await;
+    assert_status(&r, 201);
+    assert_eq!(
+        r.body["article"]["body"].as_str().unwrap().chars().count(),
+        fits * 3
+    );
+    let slug = slug_of(&r);
+    let comment = |body: String| {
+        call("POST", "/api/articles/{slug}/comments")
+            .param("slug", &slug)
+            .token(&token)
+            .json(json!({"comment": {"body": body}}))
+    };
+    let r = send(&app, comment(many(validate::COMMENT_BODY_MAX))).await;
+    assert_reply(
+        &r,
+        422,
+        errors(json!({"body": [too_long(validate::COMMENT_BODY_MAX)]})),
+    );
+    assert_status(
+        &send(&app, comment(many(validate::COMMENT_BODY_MAX / 3))).await,
+        201,
+    );
+    let r = put_user(
+        &app,
+        &token,
+        json!({"user": {"bio": many(validate::BIO_MAX)}}),
+    )
+    .await;
+    assert_reply(
+        &r,
+        422,
+        errors(json!({"bio": [too_long(validate::BIO_MAX)]})),
+    );
+    audit::assert_consistent(&app).await;
+}
+
+#[tokio::test]
+async fn a_key_named_twice_is_a_400_naming_it() {
+    let app = app().await;
+    let twice = r#"{"user":{"username":"a","email":"a@example.com","username":"b","password":"password123"}}"#;
+    let r = send(&app, call("POST", "/api/users").body(twice)).await;
+    assert_reply(
+        &r,
+        400,
+        errors(json!({"body": ["has the key \"username\" more than once"]})),
+    );
+    let token = register(&app, "jake").await;
+    let nested =
+        r#"{"article":{"title":"t","description":"d","body":"b","tagList":["x"]},"article":{}}"#;
+    let c = call("POST", "/api/articles").token(&token).body(nested);
+    let r = send(&app, c).await;
+    assert_reply(
+        &r,
+        400,
+        errors(json!({"body": ["has the key \"article\" more than once"]})),
+    );
+    assert_list(&list(&app, None, &[]).await, &[], 0);
+}

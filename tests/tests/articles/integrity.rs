@@ -11,8 +11,16 @@ use serde_json::json;
 
 use crate::*;
 
-async fn apps(n: usize) -> Vec<Arc<App>> {
+async fn apps(n: usize) -> Vec<Arc<TestApp>> {
     harness::apps(n).await.into_iter().map(Arc::new).collect()
+}
+
+async fn streamed_apps(n: usize) -> Vec<Arc<TestApp>> {
+    harness::streamed_apps(n)
+        .await
+        .into_iter()
+        .map(Arc::new)
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -120,7 +128,7 @@ async fn concurrent_tag_edits_leave_entries_and_counters_equal_to_the_final_tags
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_delete_racing_an_edit_leaves_nothing_behind() {
-    let apps = apps(2).await;
+    let apps = streamed_apps(2).await;
     let jake = register(&apps[0], "jake").await;
     let ann = register(&apps[0], "ann").await;
     let mut worker = harness::worker(&apps[0]).await;
@@ -268,7 +276,7 @@ async fn a_token_whose_user_is_gone_is_refused_everywhere_and_writes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_stream_worker_removes_a_deleted_articles_favorites_and_comments_once() {
     const USERS: usize = 110;
-    let apps = apps(4).await;
+    let apps = streamed_apps(4).await;
     let app = &apps[0];
     let jake = register(app, "jake").await;
     let slug = create_article(app, &jake, "Popular", &["hot"]).await;

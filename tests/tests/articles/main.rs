@@ -9,6 +9,7 @@ mod bounds;
 mod comments;
 mod create;
 mod delete;
+mod faults;
 mod favorites;
 mod feed;
 mod feed_jobs;
@@ -25,6 +26,7 @@ mod tags;
 mod throttled;
 mod update;
 
+pub use conduit_tests::harness::TestApp;
 use conduit_tests::harness::{self, Reply, call, send};
 pub use conduit_tests::harness::{assert_reply, assert_status, errors};
 pub use conduit_tools::audit;
@@ -49,7 +51,7 @@ where
 pub const PASSWORD: &str = "correct horse battery";
 
 /// A fresh app on its own table.
-pub async fn app() -> App {
+pub async fn app() -> TestApp {
     harness::app().await
 }
 

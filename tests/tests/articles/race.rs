@@ -9,7 +9,7 @@ use crate::*;
 const USERS: usize = 12;
 
 /// Registers `USERS` users at once; their names and tokens.
-async fn register_many(app: &Arc<App>, prefix: &str) -> Vec<(String, String)> {
+async fn register_many(app: &Arc<TestApp>, prefix: &str) -> Vec<(String, String)> {
     let names: Vec<String> = (0..USERS).map(|i| format!("{prefix}{i}")).collect();
     let tokens = all_at_once(names.iter().cloned().map(|name| {
         let app = Arc::clone(app);

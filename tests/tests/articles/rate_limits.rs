@@ -57,7 +57,7 @@ async fn a_user_past_the_comment_limit_gets_a_429() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_comments_get_exactly_the_limit() {
-    let apps: Vec<Arc<App>> = harness::apps_configured(3, |c| {
+    let apps: Vec<Arc<TestApp>> = harness::apps_configured(3, |c| {
         c.rate_limits.comments_per_user = rule("comment-user", "5/600");
     })
     .await

@@ -83,9 +83,9 @@ async fn pipe(client: TcpStream, server: TcpStream, left: Arc<AtomicUsize>) {
 
 /// An app straight to DynamoDB Local and one through a proxy that loses the
 /// answers of the first `drops` transactions, on one table and signing key.
-async fn direct_and_lossy(drops: usize) -> (App, App) {
+async fn direct_and_lossy(drops: usize) -> (TestApp, TestApp) {
     let proxy = answer_dropping_proxy(drops).await;
-    let mut apps = harness::apps_on(&[harness::endpoint(), proxy]).await;
+    let mut apps = harness::streamed_apps_on(&[harness::endpoint(), proxy]).await;
     let lossy = apps.pop().unwrap();
     (apps.pop().unwrap(), lossy)
 }

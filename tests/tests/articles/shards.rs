@@ -24,7 +24,7 @@ async fn keys_of(app: &App) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_favorites_of_one_article_spread_over_its_shards_and_count_exactly() {
-    let apps: Vec<Arc<App>> = harness::apps(4).await.into_iter().map(Arc::new).collect();
+    let apps: Vec<Arc<TestApp>> = harness::apps(4).await.into_iter().map(Arc::new).collect();
     let jake = register(&apps[0], "jake").await;
     let slug = create_article(&apps[0], &jake, "Viral", &[]).await;
     let mut fans = Vec::new();
@@ -72,7 +72,7 @@ async fn articles_spread_over_the_list_shards_and_list_as_one() {
         .with_env_filter("warn")
         .with_test_writer()
         .try_init();
-    let apps: Vec<Arc<App>> = harness::apps(4).await.into_iter().map(Arc::new).collect();
+    let apps: Vec<Arc<TestApp>> = harness::apps(4).await.into_iter().map(Arc::new).collect();
     // One article per author: what is shared between them is the list and
     // its count, spread over the shards.
     let mut authors = Vec::new();

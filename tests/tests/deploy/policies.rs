@@ -1,144 +1,52 @@
-//! Least privilege, proven: every handler runs through a scenario that takes
-//! each of its code paths while an SDK interceptor records the DynamoDB actions
-//! it performs; the template must grant each function exactly those.
+//! Least privilege, proven from everything the tests do: every DynamoDB call
+//! made through a function's handler, in any test, is recorded with its
+//! action and target (`conduit_tools::actions`), and the union over the
+//! whole `make test` run must be exactly what the template grants each
+//! function: nothing performed that is not granted, nothing granted that no
+//! test performs. A scenario here takes every function down the paths that
+//! the other suites may not, so the union never depends on one of them.
 
-use std::{
-    collections::{BTreeMap, BTreeSet},
-    sync::{Arc, Mutex},
-};
+use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_dynamodb::{
-    config::{ConfigBag, Intercept, interceptors::BeforeSerializationInterceptorContextRef},
-    error::BoxError,
-    operation::{
-        batch_get_item::BatchGetItemInput, batch_write_item::BatchWriteItemInput,
-        delete_item::DeleteItemInput, get_item::GetItemInput, put_item::PutItemInput,
-        query::QueryInput, transact_write_items::TransactWriteItemsInput,
-        update_item::UpdateItemInput,
-    },
-};
-use conduit_tests::harness::{self, Reply, call, send};
+use conduit_tests::harness::{self, Reply, TestApp, call, send};
+use conduit_tools::actions;
 use serde_json::json;
-use shared::{App, Function, app::Keys, ground::config::RateLimits};
+use shared::{Function, app::Keys, ground::config::RateLimits};
 
 use crate::{binary, functions, template};
 
-/// Actions as IAM names them; a query of an index is `Query@<index>`.
-#[derive(Debug, Clone, Default)]
-struct Recorder(Arc<Mutex<BTreeSet<String>>>);
-
-impl Recorder {
-    fn take(&self) -> BTreeSet<String> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
-
-impl Intercept for Recorder {
-    fn name(&self) -> &'static str {
-        "action recorder"
-    }
-
-    fn read_before_execution(
-        &self,
-        context: &BeforeSerializationInterceptorContextRef<'_>,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let input = context.input();
-        let mut actions = self.0.lock().unwrap();
-        let mut record = |action: &str| actions.insert(action.to_owned());
-        if input.downcast_ref::<GetItemInput>().is_some() {
-            record("GetItem");
-        } else if input.downcast_ref::<BatchGetItemInput>().is_some() {
-            record("BatchGetItem");
-        } else if input.downcast_ref::<BatchWriteItemInput>().is_some() {
-            record("BatchWriteItem");
-        } else if input.downcast_ref::<PutItemInput>().is_some() {
-            record("PutItem");
-        } else if input.downcast_ref::<UpdateItemInput>().is_some() {
-            record("UpdateItem");
-        } else if input.downcast_ref::<DeleteItemInput>().is_some() {
-            record("DeleteItem");
-        } else if let Some(query) = input.downcast_ref::<QueryInput>() {
-            match query.index_name() {
-                Some(index) => record(&format!("Query@{index}")),
-                None => record("Query"),
-            };
-        } else if let Some(transaction) = input.downcast_ref::<TransactWriteItemsInput>() {
-            // IAM authorizes each item of a transaction by its own action.
-            for item in transaction.transact_items() {
-                if item.put().is_some() {
-                    record("PutItem");
-                }
-                if item.update().is_some() {
-                    record("UpdateItem");
-                }
-                if item.delete().is_some() {
-                    record("DeleteItem");
-                }
-                if item.condition_check().is_some() {
-                    record("ConditionCheckItem");
-                }
-            }
-        } else {
-            record("unknown operation");
-        }
-        Ok(())
-    }
-}
-
-/// An app whose every DynamoDB call is seen by the returned recorder, with
-/// every rate limit on (and far from reached), so their writes are seen too.
-async fn recording_app() -> (App, Recorder) {
-    let mut app = harness::apps_configured(1, |c| {
+/// An app with every rate limit on (and far from reached), so the writes
+/// that count are made too.
+async fn limited_app() -> TestApp {
+    harness::streamed_apps_configured(1, |c| {
         c.rate_limits =
             RateLimits::from_lookup(|_| Some("1000/60".to_owned())).expect("valid rules");
     })
     .await
-    .remove(0);
-    let recorder = Recorder::default();
-    let config = app
-        .store
-        .table()
-        .client()
-        .config()
-        .to_builder()
-        .interceptor(recorder.clone())
-        .build();
-    app.store = app
-        .store
-        .with_client(aws_sdk_dynamodb::Client::from_conf(config));
-    (app, recorder)
+    .remove(0)
 }
 
-/// Which actions each function performed.
+/// The functions a scenario ran.
+#[derive(Default)]
 struct Book {
-    recorder: Recorder,
-    used: BTreeMap<&'static str, BTreeSet<String>>,
+    ran: BTreeSet<&'static str>,
 }
 
 impl Book {
-    /// Records what `function` did for this call, which must succeed.
+    /// Notes that `function` answered this call, which must succeed.
     fn record(&mut self, function: &'static str, reply: Reply, status: u16) -> Reply {
         assert_eq!(reply.status, status, "{function}: {}", reply.body);
-        self.used
-            .entry(function)
-            .or_default()
-            .extend(self.recorder.take());
+        self.ran.insert(function);
         reply
     }
 }
 
 #[tokio::test]
-async fn each_function_is_granted_exactly_the_dynamodb_actions_it_performs() {
-    let (app, recorder) = recording_app().await;
+async fn every_function_runs_down_each_of_its_paths() {
+    let app = limited_app().await;
     let app = &app;
-    // The local stream reader looks the table up; that is not the worker's doing.
     let mut worker = harness::worker(app).await;
-    recorder.take();
-    let mut s = Book {
-        recorder,
-        used: BTreeMap::new(),
-    };
+    let mut s = Book::default();
 
     let register = |name: &str| {
         call("POST", "/api/users").json(json!({"user": {"username": name, "email": format!("{name}@example.com"), "password": "password123"}}))
@@ -277,7 +185,6 @@ async fn each_function_is_granted_exactly_the_dynamodb_actions_it_performs() {
         .follow(&late_id, &author_id, app.follows_max)
         .await
         .unwrap();
-    s.recorder.take();
 
     let delete = call("DELETE", "/api/articles/{slug}")
         .param("slug", &slug)
@@ -286,17 +193,34 @@ async fn each_function_is_granted_exactly_the_dynamodb_actions_it_performs() {
     // The article had a favorite and a comment left: the stream worker
     // removes them, and does every feed job the records ask for.
     harness::run_worker(app, &mut worker).await;
-    s.used
-        .entry("stream-worker")
-        .or_default()
-        .extend(s.recorder.take());
+    s.ran.insert("stream-worker");
+    let all: BTreeSet<&str> = Function::ALL.iter().map(|f| f.name()).collect();
+    assert_eq!(s.ran, all, "the scenario runs every function");
+}
 
-    let granted = granted_actions();
+/// The comparison, over everything a `make test` run recorded; `make test`
+/// runs it once every other test has run (`CONDUIT_ACTIONS_DIR` names the
+/// run's records).
+#[test]
+#[ignore = "needs a whole test run's records: make test runs it last"]
+fn each_function_is_granted_exactly_what_the_whole_suite_performs() {
+    let dir = std::env::var_os(actions::DIR)
+        .unwrap_or_else(|| panic!("{} names no folder of records", actions::DIR));
+    let used = actions::recorded(std::path::Path::new(&dir)).expect("the records are readable");
+    let problems = compare(&granted_actions(), &used);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Every way `used` and `granted` differ, one line each.
+fn compare(
+    granted: &BTreeMap<String, BTreeSet<String>>,
+    used: &BTreeMap<String, BTreeSet<String>>,
+) -> Vec<String> {
     let mut problems = Vec::new();
-    for (function, actions) in &granted {
-        let used = s.used.get(function.as_str()).cloned().unwrap_or_default();
-        let missing: Vec<_> = used.difference(actions).collect();
-        let unused: Vec<_> = actions.difference(&used).collect();
+    for (function, actions) in granted {
+        let performed = used.get(function).cloned().unwrap_or_default();
+        let missing: Vec<_> = performed.difference(actions).collect();
+        let unused: Vec<_> = actions.difference(&performed).collect();
         if !missing.is_empty() {
             problems.push(format!(
                 "{function} performs {missing:?} but is not granted it"
@@ -304,16 +228,36 @@ async fn each_function_is_granted_exactly_the_dynamodb_actions_it_performs() {
         }
         if !unused.is_empty() {
             problems.push(format!(
-                "{function} is granted {unused:?} but never performs it"
+                "{function} is granted {unused:?} but no test performs it"
             ));
         }
     }
-    for function in s.used.keys() {
-        if !granted.contains_key(*function) {
+    for function in used.keys() {
+        if !granted.contains_key(function) {
             problems.push(format!("{function} ran but has no policy in template.yaml"));
         }
     }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    problems
+}
+
+#[test]
+fn removing_any_grant_is_found() {
+    let granted = granted_actions();
+    let used = granted.clone();
+    assert!(compare(&granted, &used).is_empty());
+    for (function, actions) in &granted {
+        for action in actions {
+            let mut fewer = granted.clone();
+            fewer.get_mut(function).unwrap().remove(action);
+            let problems = compare(&fewer, &used);
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p.contains(function) && p.contains(action)),
+                "{function} {action}: {problems:?}"
+            );
+        }
+    }
 }
 
 /// Function binary → DynamoDB actions its policies grant (`Query@index` for an index).

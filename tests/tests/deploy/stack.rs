@@ -103,11 +103,21 @@ fn every_function_is_arm64_and_times_out_between_the_database_bound_and_api_gate
             .as_u64()
             .unwrap_or_else(|| panic!("{id}: Timeout is set"));
         // A request makes several database calls in turn; the function must
-        // have time to answer 503 itself when one of them hits its bound.
+        // have time to answer 503 itself when one of them hits its bound,
+        // and when the whole request reaches its own deadline.
         assert!(
             timeout_s * 1000 >= 2 * database_ms,
             "{id}: a {timeout_s} s timeout leaves no room after a database call bounded at \
              {database_ms} ms"
+        );
+        let request_ms: u64 = variables["REQUEST_DEADLINE_MS"]
+            .as_str()
+            .and_then(|ms| ms.parse().ok())
+            .unwrap_or_else(|| panic!("{id}: REQUEST_DEADLINE_MS is set"));
+        assert!(
+            database_ms < request_ms && request_ms + 1_000 <= timeout_s * 1000,
+            "{id}: a request's deadline of {request_ms} ms lies between one database call's \
+             {database_ms} ms and the function's {timeout_s} s, with a second to answer"
         );
         // Only an API function's answer has to beat API Gateway's timeout.
         let serves_http = properties["Events"].as_mapping().is_some_and(|events| {

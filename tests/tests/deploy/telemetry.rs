@@ -12,7 +12,7 @@ use std::{
 use conduit_tests::harness::{self, call, send};
 use conduit_tools::runtime::RuntimeApi;
 use serde_json::{Value, json};
-use shared::{App, ground::config::SecretSource};
+use shared::ground::config::SecretSource;
 
 const FUNCTION: &str = "conduit-telemetry-test";
 const NAMESPACE: &str = "Conduit/telemetry-test";
@@ -67,7 +67,7 @@ fn metrics_of(documents: &[&Value]) -> (serde_json::Map<String, Value>, Vec<Valu
 
 #[tokio::test]
 async fn a_function_emits_request_and_database_metrics_and_logs_with_request_id_and_route() {
-    let app: App = harness::app().await;
+    let app = harness::app().await;
     let registered = send(&app, call("POST", "/api/users")
                 .json(json!({"user": {"username": "metered", "email": "metered@example.com", "password": PASSWORD}}))).await;
     assert_eq!(registered.status, 201, "{}", registered.body);
