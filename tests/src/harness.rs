@@ -161,7 +161,7 @@ pub async fn worker(app: &App) -> LocalWorker {
 /// `worker` has not yet handled, until nothing is left to do.
 pub async fn run_worker(app: &App, worker: &mut LocalWorker) {
     let answers = worker
-        .drain(&app.store, 20)
+        .drain(&app.store, 1_000)
         .await
         .expect("the stream is readable");
     if let Some(last) = answers.last() {

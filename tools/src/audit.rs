@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use aws_sdk_dynamodb::types::AttributeValue;
 use shared::{
     App,
+    table::{Table, retry::sdk_error},
     ground::keys::{self, Position},
     store::records::UserRecord,
 };
@@ -28,28 +29,49 @@ fn n(item: &Item, name: &str) -> i64 {
         .unwrap_or(0)
 }
 
-/// Every item of the table (tests only: no request path scans).
-pub async fn scan(app: &App) -> Vec<Item> {
+/// Every item of the table, a page at a time, each page retried after a
+/// pause while the table throttles it (the tests and `conduit-admin audit`:
+/// no request path scans).
+pub async fn scan_table(table: &Table) -> Result<Vec<Item>, String> {
     let mut items = Vec::new();
     let mut start = None;
     loop {
-        let page = app
-            .store
-            .table()
-            .client()
-            .scan()
-            .table_name(app.store.table().name())
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .expect("the table can be scanned");
+        let mut backoff = table.backoff();
+        let page = loop {
+            let result = table
+                .client()
+                .scan()
+                .table_name(table.name())
+                .consistent_read(true)
+                .set_exclusive_start_key(start.clone())
+                .send()
+                .await;
+            match result {
+                Ok(page) => break page,
+                Err(err) => {
+                    let transient = matches!(
+                        sdk_error("audit scan", err),
+                        shared::ApiError::Unavailable(_)
+                    );
+                    if !(transient && backoff.wait().await) {
+                        return Err("the table cannot be scanned".to_owned());
+                    }
+                }
+            }
+        };
         items.extend(page.items.unwrap_or_default());
         start = page.last_evaluated_key;
         if start.is_none() {
-            return items;
+            return Ok(items);
         }
     }
+}
+
+/// Every item of `app`'s table.
+pub async fn scan(app: &App) -> Vec<Item> {
+    scan_table(app.store.table())
+        .await
+        .expect("the table can be scanned")
 }
 
 /// An article head as the audit needs it.
@@ -75,7 +97,11 @@ fn position(sk: &str, prefix: &str) -> Option<Position> {
 /// Run the stream worker first: until it has run, feeds may lag a write, and
 /// a deleted article's favorites and comments are (unreachable) leftovers.
 pub async fn problems(app: &App) -> Vec<String> {
-    let items = scan(app).await;
+    problems_in(&scan(app).await)
+}
+
+/// Every broken invariant among `items`, all of one table.
+pub fn problems_in(items: &[Item]) -> Vec<String> {
     let mut problems = Vec::new();
     let keys: BTreeSet<(String, String)> = items
         .iter()
@@ -87,7 +113,7 @@ pub async fn problems(app: &App) -> Vec<String> {
     let mut users: BTreeMap<String, UserRecord> = BTreeMap::new();
     let mut counts: BTreeMap<String, &Item> = BTreeMap::new();
     let mut heads: BTreeMap<String, Head> = BTreeMap::new();
-    for item in &items {
+    for item in items {
         let (pk, sk) = (s(item, "pk"), s(item, "sk"));
         if let Some(id) = pk.strip_prefix("USER#") {
             if sk == "PROFILE" {
@@ -143,7 +169,7 @@ pub async fn problems(app: &App) -> Vec<String> {
     let mut shard_entries: BTreeMap<String, i64> = BTreeMap::new();
     let mut shard_counters: BTreeMap<String, i64> = BTreeMap::new();
     let mut slug_holders: BTreeMap<String, String> = BTreeMap::new();
-    for item in &items {
+    for item in items {
         let (pk, sk) = (s(item, "pk"), s(item, "sk"));
         // An entry must name a live article at the position it claims.
         let entry_ok = |what: &str, at: &Option<Position>, problems: &mut Vec<String>| {

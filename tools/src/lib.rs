@@ -11,6 +11,7 @@
 //! - [`event`] builds the API Gateway events a function receives.
 //! - [`faults`] is a proxy that answers chosen DynamoDB operations with the
 //!   faults DynamoDB returns under load and DynamoDB Local never does.
+//! - [`lanes`] models the stream worker's lanes at a scale no local run reaches.
 //! - [`meter`] measures what a request costs in DynamoDB capacity.
 //! - [`runtime`] is a Lambda Runtime API for one function process, to run a
 //!   built function binary as Lambda runs it (the benchmark and the telemetry tests).
@@ -22,6 +23,7 @@ pub mod actions;
 pub mod audit;
 pub mod event;
 pub mod faults;
+pub mod lanes;
 pub mod meter;
 pub mod runtime;
 pub mod stream;

@@ -1,15 +1,14 @@
 //! The table's stream worker: the jobs a write leaves that can be too large
-//! for one request (see `shared::store::jobs`). A new article reaches its
-//! author's followers' feeds; a deleted one leaves them, and its favorites
-//! and comments are removed; a follow or unfollow adds or takes out the
-//! followee's articles in the follower's feed. The event source mapping
-//! delivers only inserts and removals of article heads and follows.
+//! for one request (see `shared::store::jobs`). A write's record starts its
+//! job; each record of a job's own state runs the job's next page. So every
+//! record is about a page of work, whatever the job, and no job holds the
+//! records behind it longer than that.
 //!
-//! Records are handled in order. A record whose job fails, or does not
-//! finish before the invocation's deadline, is reported as the batch's first
-//! failure, so Lambda delivers it (and what follows it) again; every step is
-//! idempotent, so the retry picks up where this run stopped. After the
-//! template's retry bound the record goes to the dead-letter queue.
+//! A page that fails is saved as an attempt and tried again from the saved
+//! state; only a record whose state cannot be saved is reported failed, so
+//! Lambda delivers it again (and, after the template's retries, sends its
+//! position to the dead-letter queue: the job's state stays in the table,
+//! for `conduit-admin redrive`).
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -21,21 +20,26 @@ use lambda_runtime::{Error, LambdaEvent};
 use shared::{
     App,
     ground::telemetry::names,
-    store::{Store, jobs::Job},
+    store::{
+        Store,
+        jobs::{Stepped, Work},
+    },
 };
 
-/// Time kept back from the invocation's deadline to answer before it: the
-/// deadline is checked between pages, and a page of favorites whose writes
-/// meet throttling can take seconds.
+/// Time kept back from the invocation's deadline: a page takes about a
+/// second, and one whose writes meet throttling a few more.
 const MARGIN: Duration = Duration::from_secs(10);
 
-pub async fn handler(app: &App, event: LambdaEvent<Event>) -> Result<DynamoDbEventResponse, Error> {
+pub async fn handler(
+    app: &App,
+    event: LambdaEvent<Event>,
+) -> Result<DynamoDbEventResponse, Error> {
     let deadline = deadline(event.context.deadline());
     Ok(process(&app.store, event.payload.records, deadline).await)
 }
 
-/// Does the job of every record in `records`, in order, stopping at the
-/// first that does not finish.
+/// Does the work of every record in `records`, in order, stopping at the
+/// first whose outcome could not be saved, or at `deadline`.
 pub async fn process(
     store: &Store,
     records: Vec<EventRecord>,
@@ -44,7 +48,7 @@ pub async fn process(
     let mut response = DynamoDbEventResponse::default();
     for record in records {
         let change = record.change;
-        let Some(job) = Job::of(
+        let Some(work) = Work::of(
             &record.event_name,
             change.keys,
             change.new_image,
@@ -52,30 +56,36 @@ pub async fn process(
         ) else {
             continue;
         };
-        let sequence = change.sequence_number.clone().unwrap_or_default();
-        match store.jobs().apply(&job, deadline, &sequence).await {
-            Ok(done) if done.finished => {
+        let outcome = if Instant::now() >= deadline {
+            Err("the invocation's deadline is near".to_owned())
+        } else {
+            let sequence = change.sequence_number.clone().unwrap_or_default();
+            let jobs = store.jobs();
+            match &work {
+                Work::Start(job) => jobs.start(job, &sequence).await.map(|()| {
+                    tracing::info!(?job, "job started");
+                }),
+                Work::Step(state) => jobs.step(state).await.map(|stepped| {
+                    let job = &state.job;
+                    match stepped {
+                        Stepped::Finished(done) => {
+                            metrics::counter!(names::JOBS_FINISHED).increment(1);
+                            tracing::info!(?job, ?done, "job finished");
+                        }
+                        Stepped::Failed => metrics::counter!(names::JOBS_FAILED).increment(1),
+                        Stepped::Advanced(_) | Stepped::Retrying | Stepped::Stale => {}
+                    }
+                }),
+            }
+            .map_err(|err| err.to_string())
+        };
+        match outcome {
+            Ok(()) => {
                 metrics::counter!(names::RECORDS_APPLIED).increment(1);
-                tracing::info!(
-                    ?job,
-                    feed_entries = done.feed_entries,
-                    favorites = done.favorites,
-                    comments = done.comments,
-                    "job done"
-                );
                 continue;
             }
-            Ok(done) => {
-                tracing::warn!(
-                    ?job,
-                    feed_entries = done.feed_entries,
-                    favorites = done.favorites,
-                    comments = done.comments,
-                    "deadline reached; the record will be delivered again"
-                );
-            }
             Err(err) => {
-                tracing::error!(?job, error = %err, "job failed; the record will be delivered again");
+                tracing::error!(?work, error = %err, "record left for its next delivery");
             }
         }
         metrics::counter!(names::RECORDS_FAILED).increment(1);

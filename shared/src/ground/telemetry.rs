@@ -19,7 +19,7 @@
 //! | `ColdStart` | count | the first invocation of an execution environment |
 //! | `DynamoDbCalls`, `DynamoDbRetries`, `DynamoDbThrottles` | count | the DynamoDB client's interceptor (`table::instrument`) |
 //! | `ReadCapacityUnits`, `WriteCapacityUnits` | count | every DynamoDB call, from its `ConsumedCapacity` |
-//! | `RecordsApplied`, `RecordsFailed` | count | the stream worker |
+//! | `RecordsApplied`, `RecordsFailed`, `JobsFinished`, `JobsFailed` | count | the stream worker |
 //! | `PasswordHashes` | count | every argon2id hash or verification (`app::password`) |
 
 use metrics::Unit;
@@ -42,6 +42,8 @@ pub mod names {
     pub const RECORDS_APPLIED: &str = "RecordsApplied";
     pub const RECORDS_FAILED: &str = "RecordsFailed";
     pub const PASSWORD_HASHES: &str = "PasswordHashes";
+    pub const JOBS_FINISHED: &str = "JobsFinished";
+    pub const JOBS_FAILED: &str = "JobsFailed";
 }
 
 /// Logs and metrics for this process; call first in `main`. The metrics

@@ -168,10 +168,11 @@ impl Feed<'_> {
         if change == Change::Add {
             tx.put_item(entry.to_map(), Some(Expr::not_exists(keys::PK)));
             users::count(&mut tx, reader, Counter::Feed, 1);
-            // Only while the reader follows the author: an unfollow that
-            // lands first wins, and its purge (which runs after it) finds
-            // nothing.
+            // Only while the reader follows the author and the article is
+            // there: an unfollow or a deletion that lands first wins, and
+            // its job (which runs after it) finds nothing left behind.
             tx.must_exist(&keys::follow(reader, &article.author_id));
+            tx.must_exist(&keys::article_alive(&article.id));
         } else {
             tx.delete_present(&entry);
             users::count(&mut tx, reader, Counter::Feed, -1);

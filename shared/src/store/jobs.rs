@@ -1,37 +1,49 @@
-//! The work a write leaves that can be too large for one request, as jobs.
-//! The table's stream worker runs each job whole from the write's stream
-//! record; the request that made the write runs its first page at once, so
-//! the common case (an author with few followers, a follow of an author with
-//! few articles) is visible at once. The event source mapping sends only
-//! the records listed here (inserts and removals of article heads and of
-//! follows); anything else is passed over.
+//! The work a write leaves that can be too large for one request, as jobs,
+//! run a page at a time so that no job, however large, holds any other
+//! behind it for longer than one page.
 //!
-//! | record | job |
+//! | stream record | job |
 //! |---|---|
 //! | article head inserted | [`Job::Publish`]: the article into its author's followers' feeds |
 //! | article head removed | [`Job::Unpublish`]: out of those feeds; then its favorites and comments removed |
 //! | follow inserted | [`Job::Backfill`]: the followee's articles into the follower's feed |
 //! | follow removed | [`Job::Purge`]: those articles out of the follower's feed |
 //!
-//! A job walks a list that can be long (an author's followers, an author's
-//! articles, a deleted article's favorites) a page at a time, saving where
-//! it got to after each page, so a run cut short goes on from there. Every
-//! step is idempotent (see [`super::feed`] for the feed's conditions), so a
-//! record delivered twice, or a job run by the request and the worker at
-//! once, changes nothing more.
+//! The request that made the write runs the job's first page at once, so
+//! the common case (an author with few followers, a follow of an author
+//! with few articles) shows at once. The write's stream record only
+//! *starts* the job: the worker saves the job's state in an item of its own
+//! (`JOB#<kind>#<ids>`, `STATE`). Every change of that item is a stream
+//! record too, and each is one step: the worker runs the next page from the
+//! saved state and saves where it got to, which makes the next record. So a
+//! job goes on through records of its own partition key; the event source
+//! mapping keeps order per key only, and runs up to ten keys of a shard at
+//! once (`ParallelizationFactor`), so other jobs' pages run between a large
+//! job's pages, or beside them.
+//!
+//! A step that fails is retried from the saved state (a few times, waiting
+//! longer each time); then the job is marked failed and stops, kept with
+//! its state and error for as long as an operator needs, in the sparse
+//! index `jobs-by-status` (`conduit-admin jobs`, `conduit-admin redrive`).
+//! A finished job's item expires a day later.
+//!
+//! Every page is idempotent (see [`super::feed`] for the feed's
+//! conditions), so a record delivered twice, a step run twice, or a job run
+//! by the request and the worker at once changes nothing more.
 
 use std::time::{Duration, Instant};
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     ground::{
-        clock::epoch_seconds,
+        clock,
         error::ApiError,
         keys::{self, Key},
     },
-    table::{Walk, from_item},
+    table::{Expr, Walk, from_item},
 };
 
 use super::{
@@ -42,7 +54,8 @@ use super::{
 };
 
 /// One job, caused by one write.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Job {
     /// An article was created: into its author's followers' feeds.
     Publish(Published),
@@ -63,7 +76,32 @@ struct Head {
 }
 
 impl Job {
-    /// The job a stream record describes (`eventName`, its keys and
+    /// Where this job's state lives: one item per job.
+    pub fn key(&self) -> Key {
+        match self {
+            Self::Publish(a) => keys::job_state("PUBLISH", &a.id),
+            Self::Unpublish(a) => keys::job_state("UNPUBLISH", &a.id),
+            Self::Backfill { reader, author } => {
+                keys::job_state("BACKFILL", &format!("{reader}#{author}"))
+            }
+            Self::Purge { reader, author } => {
+                keys::job_state("PURGE", &format!("{reader}#{author}"))
+            }
+        }
+    }
+}
+
+/// What a stream record asks of the worker.
+#[derive(Debug, Clone)]
+pub enum Work {
+    /// A write that leaves a job: start it.
+    Start(Job),
+    /// A job's state changed and it is running: its next page.
+    Step(Box<JobState>),
+}
+
+impl Work {
+    /// The work a stream record describes (`eventName`, its keys and
     /// images); `None` for changes with nothing to do.
     pub fn of(
         event_name: &str,
@@ -72,6 +110,13 @@ impl Job {
         old_image: serde_dynamo::Item,
     ) -> Option<Self> {
         let key = Key::of(&keys.into())?;
+        if keys::is_job_state(&key) {
+            if !matches!(event_name, "INSERT" | "MODIFY") {
+                return None;
+            }
+            let state: JobState = serde_dynamo::from_item(new_image).ok()?;
+            return (state.status == Some(Status::Running)).then(|| Self::Step(Box::new(state)));
+        }
         let inserted = match event_name {
             "INSERT" => true,
             "REMOVE" => false,
@@ -85,97 +130,154 @@ impl Job {
                 author_id: head.author_id,
                 created_at: head.created_at,
             };
-            return Some(if inserted {
-                Self::Publish(article)
+            return Some(Self::Start(if inserted {
+                Job::Publish(article)
             } else {
-                Self::Unpublish(article)
-            });
+                Job::Unpublish(article)
+            }));
         }
         let (reader, author) = keys::follow_of(&key)?;
         let (reader, author) = (reader.to_owned(), author.to_owned());
-        Some(if inserted {
-            Self::Backfill { reader, author }
+        Some(Self::Start(if inserted {
+            Job::Backfill { reader, author }
         } else {
-            Self::Purge { reader, author }
-        })
+            Job::Purge { reader, author }
+        }))
+    }
+}
+
+/// Which part of its work a job is at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Feed entries: every follower's (publish, unpublish) or every
+    /// article's (backfill, purge).
+    Feed,
+    /// A deleted article's favorites.
+    Favorites,
+    /// A deleted article's comments.
+    Comments,
+}
+
+/// Where a job goes on from: its phase, and the sort key below which its
+/// walk of the phase's list goes on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub phase: Phase,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub below: Option<String>,
+}
+
+impl Cursor {
+    fn start() -> Self {
+        Self::at(Phase::Feed)
     }
 
-    /// Where this job's checkpoint lives: one per job, whatever the record.
-    fn checkpoint(&self) -> Key {
+    fn at(phase: Phase) -> Self {
+        Self { phase, below: None }
+    }
+}
+
+/// A job that is not finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Running,
+    /// Stopped after failing `MAX_ATTEMPTS` times in a row; kept for an
+    /// operator to look at and run again.
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
         match self {
-            Self::Publish(a) => keys::job_checkpoint("PUBLISH", &a.id),
-            Self::Unpublish(a) => keys::job_checkpoint("UNPUBLISH", &a.id),
-            Self::Backfill { reader, author } => {
-                keys::job_checkpoint("BACKFILL", &format!("{reader}#{author}"))
-            }
-            Self::Purge { reader, author } => {
-                keys::job_checkpoint("PURGE", &format!("{reader}#{author}"))
-            }
+            Self::Running => "running",
+            Self::Failed => "failed",
         }
+    }
+}
+
+/// A job's saved state: the item of its own the stream worker runs it from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobState {
+    pub job: Job,
+    pub cursor: Cursor,
+    /// Changed by every step, so each step's record is new and a step run
+    /// twice (a record delivered twice) saves nothing the second time.
+    pub version: u64,
+    /// Running or failed; absent once done, which takes the job out of the
+    /// `jobs-by-status` index and its records out of the worker's filter.
+    #[serde(
+        default,
+        rename = "job_status",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status: Option<Status>,
+    /// Steps failed in a row.
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The stream record that started the job (its sequence number).
+    pub record: String,
+    pub updated_at: String,
+    /// A finished job expires a day after it finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+}
+
+impl JobState {
+    pub fn key(&self) -> Key {
+        self.job.key()
     }
 }
 
 /// How much of a job one run may do.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub enum Budget {
-    /// The first this many followers or articles: what a request does at once.
+    /// The first this many followers or articles of its feed part: what a
+    /// request does at once.
     First(usize),
-    /// Everything, page by page, until this instant: the stream worker,
-    /// running the job of the stream record `record` (its sequence number).
-    /// Where it got to is saved after each page, so the record's next
-    /// delivery goes on from there.
-    Until { deadline: Instant, record: String },
+    /// Every phase, page by page, until this instant.
+    Until(Instant),
 }
 
-impl Budget {
-    fn allows(&self, done: usize) -> Option<usize> {
-        match self {
-            Budget::First(n) => (done < *n).then(|| (*n - done).min(JOB_PAGE)),
-            Budget::Until { deadline, .. } => (Instant::now() < *deadline).then_some(JOB_PAGE),
-        }
-    }
-
-    fn record(&self) -> Option<&str> {
-        match self {
-            Budget::First(_) => None,
-            Budget::Until { record, .. } => Some(record),
-        }
-    }
-}
-
-/// Where a job run by the stream worker got to.
-#[derive(Serialize, Deserialize)]
-struct Checkpoint {
-    /// The stream record the job is for: another record's job starts anew.
-    record: String,
-    /// The sort key of the last follower or article done.
-    below: String,
-    expires_at: u64,
-}
-
-/// How long a checkpoint is kept: the stream keeps a record a day.
-const CHECKPOINT_SECONDS: u64 = 86_400;
-
-/// What a run of a job did.
+/// What a run or a step did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
-    /// Feed entries written or removed by this run.
+    /// Feed entries written or removed.
     pub changed: usize,
-    /// False when the budget ran out first: run again to go on.
-    pub finished: bool,
-}
-
-/// What one run did for a stream record, for the log.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Done {
-    pub feed_entries: usize,
+    /// Favorites and comments of a deleted article removed.
     pub favorites: usize,
     pub comments: usize,
-    /// False when the deadline came first: run again to go on.
+    /// False when the budget ran out first.
     pub finished: bool,
 }
 
-/// Followers, articles or favorites read per page of a job.
+impl Progress {
+    fn add(&mut self, other: Progress) {
+        self.changed += other.changed;
+        self.favorites += other.favorites;
+        self.comments += other.comments;
+    }
+}
+
+/// What one step of a job did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stepped {
+    /// A page done; the job goes on.
+    Advanced(Progress),
+    /// The last page done.
+    Finished(Progress),
+    /// The page failed; it is tried again from the saved state.
+    Retrying,
+    /// The page failed once too often: the job stopped.
+    Failed,
+    /// Another step got there first (a record delivered twice).
+    Stale,
+}
+
+/// Followers, articles, favorites or comments read per page of a job.
 const JOB_PAGE: usize = 100;
 
 /// Transactions of a page run at the same time.
@@ -188,6 +290,12 @@ const AT_ONCE_BOUND: Duration = Duration::from_secs(1);
 /// articles of the author followed (more than the 20 of a default feed page,
 /// so that page is right at once after a follow).
 pub const AT_ONCE: usize = 25;
+
+/// Failed steps in a row before a job stops.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// How long a finished job's state is kept.
+const DONE_SECONDS: u64 = 86_400;
 
 impl Jobs<'_> {
     /// The first page of `job`, as the request that caused it does it. The
@@ -208,220 +316,404 @@ impl Jobs<'_> {
         }
     }
 
-    /// Runs the feed part of `job` within `budget`. The job's state lives
-    /// on the heap: it is large, and requests run it after their own work.
+    /// Runs `job` from its start within `budget`, without saving where it
+    /// got to: a request's first page, or a whole job run in place.
     pub async fn run(self, job: &Job, budget: Budget) -> Result<Progress, ApiError> {
-        let feed = self.store().feed();
-        match job {
-            Job::Publish(article) => {
-                Box::pin(self.over_followers(job, article, budget, Change::Add)).await
-            }
-            Job::Unpublish(article) => {
-                Box::pin(self.over_followers(job, article, budget, Change::Unpublish)).await
-            }
-            Job::Backfill { reader, author } => {
-                Box::pin(self.over_articles(&feed, job, reader, author, budget, Change::Add)).await
-            }
-            Job::Purge { reader, author } => {
-                Box::pin(self.over_articles(&feed, job, reader, author, budget, Change::Purge))
-                    .await
-            }
-        }
-    }
-
-    /// Does the whole of `job` for the stream record `record` (its
-    /// sequence number), until done or `deadline`: a run cut short saves
-    /// where it got to, and the record's next delivery goes on from there.
-    pub async fn apply(self, job: &Job, deadline: Instant, record: &str) -> Result<Done, ApiError> {
-        let budget = Budget::Until {
-            deadline,
-            record: record.to_owned(),
-        };
-        let feed = self.run(job, budget.clone()).await?;
-        let mut done = Done {
-            feed_entries: feed.changed,
-            finished: feed.finished,
-            ..Done::default()
-        };
-        if let (Job::Unpublish(article), true) = (job, done.finished) {
-            let cleanup = self.clean_up(article, deadline).await?;
-            done.favorites = cleanup.favorites;
-            done.comments = cleanup.comments;
-            done.finished = cleanup.finished;
-        }
-        Ok(done)
-    }
-
-    /// One article, every follower of its author: a transaction per
-    /// follower, which shares no item with another follower's.
-    async fn over_followers(
-        self,
-        job: &Job,
-        article: &Published,
-        budget: Budget,
-        change: Change,
-    ) -> Result<Progress, ApiError> {
-        let (pk, prefix) = keys::followers_of(&article.author_id);
-        let mut walk = self.resume(job, &budget, Walk::new(pk, prefix)).await?;
-        let feed = self.store().feed();
+        let mut cursor = Cursor::start();
         let mut progress = Progress::default();
         let mut seen = 0;
-        while let Some(n) = budget.allows(seen) {
-            // A deleted article reaches no one more: its deletion's job,
-            // which runs after this one, takes out what this one wrote.
-            if change == Change::Add && !self.article_exists(&article.id).await? {
-                progress.finished = true;
-                break;
-            }
-            let items = walk.next(self.table(), "list followers", n).await?;
-            seen += items.len();
-            let readers: Vec<String> = items
-                .iter()
-                .filter_map(Key::of)
-                .filter_map(|key| keys::follower_of(&key.sk).map(str::to_owned))
-                .collect();
-            let position = article.position();
-            let entry = |reader: &String| keys::feed(reader).entry(&position);
-            let todo = feed.to_change(&readers, entry, change).await?;
-            let changed: Vec<bool> = stream::iter(todo)
-                .map(|reader| {
-                    let feed = &feed;
-                    async move { feed.change_entry(&reader, article, change).await }
-                })
-                .buffer_unordered(CONCURRENCY)
-                .try_collect()
-                .await?;
-            progress.changed += changed.into_iter().filter(|c| *c).count();
-            if walk.done() {
-                progress.finished = true;
-                break;
-            }
-            self.save(job, &budget, &walk).await?;
-        }
-        self.finish(job, &budget, &progress).await?;
-        Ok(progress)
-    }
-
-    /// One reader, every article of one author: the entries go together, up
-    /// to `feed::ENTRIES_PER_TRANSACTION` to a transaction, since they share
-    /// the reader's count and follow.
-    async fn over_articles(
-        self,
-        feed: &super::Feed<'_>,
-        job: &Job,
-        reader: &str,
-        author: &str,
-        budget: Budget,
-        change: Change,
-    ) -> Result<Progress, ApiError> {
-        let list = keys::articles_by_author(author);
-        let walk = Walk::new(list.pk.clone(), list.prefix);
-        let mut walk = self.resume(job, &budget, walk).await?;
-        let mut progress = Progress::default();
-        let mut seen = 0;
-        while let Some(n) = budget.allows(seen) {
-            let items = walk
-                .next(self.table(), "list articles of author", n)
-                .await?;
-            seen += items.len();
-            let articles: Vec<Published> = items
-                .iter()
-                .filter_map(Key::of)
-                .filter_map(|key| list.position_of(&key.sk))
-                .map(|position| Published {
-                    id: position.article_id().to_owned(),
-                    author_id: author.to_owned(),
-                    created_at: position.created_at().to_owned(),
-                })
-                .collect();
-            let entries = keys::feed(reader);
-            let entry = |article: &Published| entries.entry(&article.position());
-            let todo = feed.to_change(&articles, entry, change).await?;
-            for chunk in todo.chunks(super::feed::ENTRIES_PER_TRANSACTION) {
-                match feed.change_entries(reader, author, chunk, change).await? {
-                    Some(changed) => progress.changed += changed,
-                    // The follow changed meanwhile: its own job takes over.
-                    None => {
-                        progress.finished = true;
-                        self.finish(job, &budget, &progress).await?;
-                        return Ok(progress);
-                    }
+        loop {
+            let n = match budget {
+                Budget::First(n) if cursor.phase != Phase::Feed || seen >= n => return Ok(progress),
+                Budget::First(n) => (n - seen).min(JOB_PAGE),
+                Budget::Until(deadline) if Instant::now() >= deadline => return Ok(progress),
+                Budget::Until(_) => JOB_PAGE,
+            };
+            let (done, next, read) = Box::pin(self.page(job, &cursor, n)).await?;
+            progress.add(done);
+            seen += read;
+            match next {
+                Some(next) => cursor = next,
+                None => {
+                    progress.finished = true;
+                    return Ok(progress);
                 }
             }
-            if walk.done() {
-                progress.finished = true;
-                break;
-            }
-            self.save(job, &budget, &walk).await?;
         }
-        self.finish(job, &budget, &progress).await?;
-        Ok(progress)
+    }
+
+    /// Starts `job` for the stream record `record`: saves its state at its
+    /// start, whose own record runs its first step. The same record
+    /// delivered again starts nothing; another record of the same job (a
+    /// second follow after an unfollow) starts it over.
+    pub async fn start(self, job: &Job, record: &str) -> Result<(), ApiError> {
+        let state = JobState {
+            job: job.clone(),
+            cursor: Cursor::start(),
+            version: 0,
+            status: Some(Status::Running),
+            attempts: 0,
+            error: None,
+            record: record.to_owned(),
+            updated_at: clock::now(),
+            expires_at: None,
+        };
+        let mut condition = Expr::new();
+        let pk = condition.name(keys::PK);
+        let name = condition.name("record");
+        let value = condition.string(record);
+        condition.and(format!("(attribute_not_exists({pk}) OR {name} <> {value})"));
+        let item = job.key().item(&state)?;
+        self.table()
+            .put_if("start job", item, condition)
+            .await
+            .map(drop)
+    }
+
+    /// One step of a running job, from `state` as its record shows it: the
+    /// next page, then where it got to saved (conditioned on the version
+    /// read, so a step run twice saves once). A failed page is saved as an
+    /// attempt, after a pause that grows with each, and tried again from
+    /// the same state; the `MAX_ATTEMPTS`-th stops the job.
+    pub async fn step(self, state: &JobState) -> Result<Stepped, ApiError> {
+        let mut next = state.clone();
+        next.version += 1;
+        next.updated_at = clock::now();
+        let stepped = match Box::pin(self.page(&state.job, &state.cursor, JOB_PAGE)).await {
+            Ok((done, Some(cursor), _)) => {
+                next.cursor = cursor;
+                next.attempts = 0;
+                next.error = None;
+                Stepped::Advanced(done)
+            }
+            Ok((mut done, None, _)) => {
+                next.status = None;
+                next.attempts = 0;
+                next.error = None;
+                next.expires_at = Some(clock::epoch_seconds() + DONE_SECONDS);
+                done.finished = true;
+                Stepped::Finished(done)
+            }
+            Err(err) => {
+                next.attempts = state.attempts + 1;
+                next.error = Some(err.to_string());
+                if next.attempts >= MAX_ATTEMPTS {
+                    next.status = Some(Status::Failed);
+                    tracing::error!(job = ?state.job, error = %err, "job stopped after failing");
+                    Stepped::Failed
+                } else {
+                    let pause = Duration::from_millis(200 << next.attempts.min(5));
+                    tracing::warn!(job = ?state.job, error = %err, ?pause, "job step failed; trying again");
+                    tokio::time::sleep(pause).await;
+                    Stepped::Retrying
+                }
+            }
+        };
+        match self.save(&next, state.version).await? {
+            true => Ok(stepped),
+            false => Ok(Stepped::Stale),
+        }
+    }
+
+    /// Saves `state` if the stored one is still at `version`.
+    async fn save(self, state: &JobState, version: u64) -> Result<bool, ApiError> {
+        let mut condition = Expr::new();
+        condition.and_equals("version", AttributeValue::N(version.to_string()));
+        let item = state.key().item(state)?;
+        Ok(self
+            .table()
+            .put_if("save job state", item, condition)
+            .await?
+            .is_ok())
+    }
+
+    /// The saved state of the job under `key`, if any.
+    pub async fn state(self, key: &Key) -> Result<Option<JobState>, ApiError> {
+        self.table()
+            .get("get job state", key)
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+
+    /// Sets a stopped (or stuck) job running again from its saved state:
+    /// the change is a stream record, and the worker takes it from there.
+    pub async fn redrive(self, key: &Key) -> Result<Option<JobState>, ApiError> {
+        let Some(state) = self.state(key).await? else {
+            return Ok(None);
+        };
+        let mut next = state.clone();
+        next.version += 1;
+        next.status = Some(Status::Running);
+        next.attempts = 0;
+        next.updated_at = clock::now();
+        next.expires_at = None;
+        if !self.save(&next, state.version).await? {
+            return Err(ApiError::Changed("job"));
+        }
+        Ok(Some(next))
+    }
+
+    /// Runs the job under `key` to its end from its saved state, in place,
+    /// saving after each page, until done or `deadline`: what an operator
+    /// does for a job that cannot wait.
+    pub async fn finish(self, key: &Key, deadline: Instant) -> Result<Option<Progress>, ApiError> {
+        let mut progress = Progress::default();
+        while Instant::now() < deadline {
+            let Some(state) = self.state(key).await? else {
+                return Ok(None);
+            };
+            if state.status.is_none() {
+                progress.finished = true;
+                return Ok(Some(progress));
+            }
+            let mut running = state.clone();
+            running.status = Some(Status::Running);
+            match self.step(&running).await? {
+                Stepped::Advanced(done) => progress.add(done),
+                Stepped::Finished(done) => {
+                    progress.add(done);
+                    progress.finished = true;
+                    return Ok(Some(progress));
+                }
+                Stepped::Retrying | Stepped::Stale => {}
+                Stepped::Failed => return Ok(Some(progress)),
+            }
+        }
+        Ok(Some(progress))
+    }
+
+    /// Jobs with this status, most recently changed first, a page of `limit`.
+    pub async fn listed(self, status: Status, limit: usize) -> Result<Vec<JobState>, ApiError> {
+        let mut condition = Expr::new();
+        let name = condition.name(keys::JOBS_INDEX_PK);
+        let value = condition.string(status.as_str());
+        condition.and(format!("{name} = {value}"));
+        let found = self
+            .table()
+            .query_index("list jobs", keys::JOBS_INDEX, condition, limit)
+            .await?;
+        let keys: Vec<Key> = found.iter().filter_map(Key::of).collect();
+        let mut states: Vec<JobState> = self
+            .table()
+            .batch_get("get job states", keys)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<_, _>>()?;
+        states.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+        Ok(states)
     }
 
     /// Removes a deleted article's favorites (each with its favoriter's
     /// list entry and count) and comments, a page at a time, until none is
-    /// left or the budget's deadline has passed. Nothing can add to them
-    /// meanwhile: favorites and comments are conditioned on the article
-    /// existing.
+    /// left or `deadline` has passed. Nothing can add to them meanwhile:
+    /// favorites and comments are conditioned on the article existing.
     pub async fn clean_up(
         self,
         article: &Published,
         deadline: Instant,
-    ) -> Result<Cleanup, ApiError> {
-        let mut done = Cleanup::default();
-        if self.article_exists(&article.id).await? {
-            // Not deleted (a record replayed out of order): nothing to do.
-            done.finished = true;
-            return Ok(done);
+    ) -> Result<Progress, ApiError> {
+        let job = Job::Unpublish(article.clone());
+        let mut cursor = Cursor::at(Phase::Favorites);
+        let mut progress = Progress::default();
+        while Instant::now() < deadline {
+            let (done, next, _) = self.page(&job, &cursor, JOB_PAGE).await?;
+            progress.add(done);
+            match next {
+                Some(next) => cursor = next,
+                None => {
+                    progress.finished = true;
+                    break;
+                }
+            }
         }
+        Ok(progress)
+    }
+
+    /// One page of `job` at `cursor`, of at most `n` items: what it did,
+    /// where the job goes on (`None`: it is done), and how many items of
+    /// the phase's list it read.
+    async fn page(
+        self,
+        job: &Job,
+        cursor: &Cursor,
+        n: usize,
+    ) -> Result<(Progress, Option<Cursor>, usize), ApiError> {
+        match (job, cursor.phase) {
+            (Job::Publish(article), Phase::Feed) => {
+                // A deleted article reaches no one more: its deletion's job
+                // takes out what was written, and every entry's own
+                // transaction checks the article is there.
+                if !self.article_exists(&article.id).await? {
+                    return Ok((Progress::default(), None, 0));
+                }
+                let (done, next, read) = self.followers_page(article, cursor, n, Change::Add).await?;
+                Ok((done, next.map(|below| Cursor { phase: Phase::Feed, below: Some(below) }), read))
+            }
+            (Job::Unpublish(article), Phase::Feed) => {
+                let (done, next, read) =
+                    self.followers_page(article, cursor, n, Change::Unpublish).await?;
+                let next = match next {
+                    Some(below) => Cursor { phase: Phase::Feed, below: Some(below) },
+                    None => Cursor::at(Phase::Favorites),
+                };
+                Ok((done, Some(next), read))
+            }
+            (Job::Unpublish(article), Phase::Favorites) => {
+                if self.article_exists(&article.id).await? {
+                    // Not deleted (a record replayed out of order): nothing to do.
+                    return Ok((Progress::default(), None, 0));
+                }
+                let removed = self.favorites_page(article, n).await?;
+                let next = if removed.1 == 0 {
+                    Cursor::at(Phase::Comments)
+                } else {
+                    Cursor::at(Phase::Favorites)
+                };
+                let done = Progress {
+                    favorites: removed.0,
+                    ..Progress::default()
+                };
+                Ok((done, Some(next), removed.1))
+            }
+            (Job::Unpublish(article), Phase::Comments) => {
+                let removed = self.comments_page(article, n).await?;
+                let done = Progress {
+                    comments: removed,
+                    ..Progress::default()
+                };
+                let next = (removed > 0).then(|| Cursor::at(Phase::Comments));
+                Ok((done, next, removed))
+            }
+            (Job::Backfill { reader, author }, Phase::Feed) => {
+                self.articles_page(reader, author, cursor, n, Change::Add).await
+            }
+            (Job::Purge { reader, author }, Phase::Feed) => {
+                self.articles_page(reader, author, cursor, n, Change::Purge).await
+            }
+            // No other job has other phases.
+            _ => Ok((Progress::default(), None, 0)),
+        }
+    }
+
+    /// A page of an article's author's followers: a transaction per
+    /// follower, which shares no item with another follower's. Where the
+    /// walk goes on, unless it is done.
+    async fn followers_page(
+        self,
+        article: &Published,
+        cursor: &Cursor,
+        n: usize,
+        change: Change,
+    ) -> Result<(Progress, Option<String>, usize), ApiError> {
+        let (pk, prefix) = keys::followers_of(&article.author_id);
+        let mut walk = resume(Walk::new(pk, prefix), cursor);
+        let items = walk.next(self.table(), "list followers", n).await?;
+        let readers: Vec<String> = items
+            .iter()
+            .filter_map(Key::of)
+            .filter_map(|key| keys::follower_of(&key.sk).map(str::to_owned))
+            .collect();
+        let feed = self.store().feed();
+        let position = article.position();
+        let entry = |reader: &String| keys::feed(reader).entry(&position);
+        let todo = feed.to_change(&readers, entry, change).await?;
+        let changed: Vec<bool> = stream::iter(todo)
+            .map(|reader| {
+                let feed = &feed;
+                async move { feed.change_entry(&reader, article, change).await }
+            })
+            .buffer_unordered(CONCURRENCY)
+            .try_collect()
+            .await?;
+        let done = Progress {
+            changed: changed.into_iter().filter(|c| *c).count(),
+            ..Progress::default()
+        };
+        let next = (!walk.done()).then(|| walk.below().map(str::to_owned)).flatten();
+        Ok((done, next, items.len()))
+    }
+
+    /// A page of one author's articles in one reader's feed: the entries go
+    /// together, up to `feed::ENTRIES_PER_TRANSACTION` to a transaction,
+    /// since they share the reader's count and follow.
+    async fn articles_page(
+        self,
+        reader: &str,
+        author: &str,
+        cursor: &Cursor,
+        n: usize,
+        change: Change,
+    ) -> Result<(Progress, Option<Cursor>, usize), ApiError> {
+        let list = keys::articles_by_author(author);
+        let mut walk = resume(Walk::new(list.pk.clone(), list.prefix), cursor);
+        let items = walk.next(self.table(), "list articles of author", n).await?;
+        let articles: Vec<Published> = items
+            .iter()
+            .filter_map(Key::of)
+            .filter_map(|key| list.position_of(&key.sk))
+            .map(|position| Published {
+                id: position.article_id().to_owned(),
+                author_id: author.to_owned(),
+                created_at: position.created_at().to_owned(),
+            })
+            .collect();
+        let feed = self.store().feed();
+        let entries = keys::feed(reader);
+        let entry = |article: &Published| entries.entry(&article.position());
+        let todo = feed.to_change(&articles, entry, change).await?;
+        let mut done = Progress::default();
+        for chunk in todo.chunks(super::feed::ENTRIES_PER_TRANSACTION) {
+            match feed.change_entries(reader, author, chunk, change).await? {
+                Some(changed) => done.changed += changed,
+                // The follow changed meanwhile: its own job takes over.
+                None => return Ok((done, None, items.len())),
+            }
+        }
+        let next = match walk.below() {
+            Some(below) if !walk.done() => Some(Cursor {
+                phase: Phase::Feed,
+                below: Some(below.to_owned()),
+            }),
+            _ => None,
+        };
+        Ok((done, next, items.len()))
+    }
+
+    /// Removes a page of a deleted article's favorites (removed ones are
+    /// gone from the next read, so the first page is always the next):
+    /// how many this run removed, and how many it read.
+    async fn favorites_page(self, article: &Published, n: usize) -> Result<(usize, usize), ApiError> {
         let (pk, prefix) = keys::favorites_of_article(&article.id);
-        loop {
-            if Instant::now() >= deadline {
-                return Ok(done);
-            }
-            // Removed favorites are gone from the next read, so the first page
-            // is always the next one.
-            let page = Walk::new(pk.clone(), prefix)
-                .next(self.table(), "list favorites of deleted article", JOB_PAGE)
-                .await?;
-            if page.is_empty() {
-                break;
-            }
-            let removed: Vec<bool> = stream::iter(page)
-                .map(|item| self.remove_favorite(article, item))
-                .buffer_unordered(CONCURRENCY)
-                .try_collect()
-                .await?;
-            done.favorites += removed.into_iter().filter(|r| *r).count();
-        }
+        let page = Walk::new(pk, prefix)
+            .next(self.table(), "list favorites of deleted article", n)
+            .await?;
+        let read = page.len();
+        let removed: Vec<bool> = stream::iter(page)
+            .map(|item| self.remove_favorite(article, item))
+            .buffer_unordered(CONCURRENCY)
+            .try_collect()
+            .await?;
+        Ok((removed.into_iter().filter(|r| *r).count(), read))
+    }
+
+    /// Deletes a page of a deleted article's comments; how many.
+    async fn comments_page(self, article: &Published, n: usize) -> Result<usize, ApiError> {
         let (pk, prefix) = keys::comments_of_article(&article.id);
-        loop {
-            if Instant::now() >= deadline {
-                return Ok(done);
-            }
-            let page = Walk::new(pk.clone(), prefix)
-                .next(self.table(), "list comments of deleted article", JOB_PAGE)
-                .await?;
-            if page.is_empty() {
-                break;
-            }
-            let keys: Vec<Key> = page.iter().filter_map(Key::of).collect();
-            done.comments += keys.len();
-            self.table()
-                .delete_all("remove comments of deleted article", &keys)
-                .await?;
-        }
-        done.finished = true;
-        Ok(done)
+        let page = Walk::new(pk, prefix)
+            .next(self.table(), "list comments of deleted article", n)
+            .await?;
+        let keys: Vec<Key> = page.iter().filter_map(Key::of).collect();
+        self.table()
+            .delete_all("remove comments of deleted article", &keys)
+            .await?;
+        Ok(keys.len())
     }
 
     /// Removes one favorite of a deleted article with its list entry and
     /// the favoriter's count; false if another run removed it first.
-    async fn remove_favorite(
-        self,
-        article: &Published,
-        item: keys::Item,
-    ) -> Result<bool, ApiError> {
+    async fn remove_favorite(self, article: &Published, item: keys::Item) -> Result<bool, ApiError> {
         let favorite: Favorite = from_item(item)?;
         // The favoriter's count too, unless the favoriter is gone: then
         // there is no count to correct, and none to create.
@@ -442,9 +734,7 @@ impl Jobs<'_> {
                 Err(refused) => return Err(refused.unexpected()),
             }
         }
-        Err(ApiError::internal(
-            "favorite cleanup: refused without a count",
-        ))
+        Err(ApiError::internal("favorite cleanup: refused without a count"))
     }
 
     async fn article_exists(self, id: &str) -> Result<bool, ApiError> {
@@ -452,56 +742,12 @@ impl Jobs<'_> {
             .exists("get article", &keys::article_alive(id))
             .await
     }
-
-    /// The walk of a job the stream worker resumes where its last run for
-    /// the same record stopped.
-    async fn resume(self, job: &Job, budget: &Budget, walk: Walk) -> Result<Walk, ApiError> {
-        let Some(record) = budget.record() else {
-            return Ok(walk);
-        };
-        if let Some(item) = self
-            .table()
-            .get("get job checkpoint", &job.checkpoint())
-            .await?
-        {
-            let checkpoint: Checkpoint = from_item(item)?;
-            if checkpoint.record == record {
-                return Ok(walk.from(crate::table::Bound::Below(checkpoint.below)));
-            }
-        }
-        Ok(walk)
-    }
-
-    /// Saves where the stream worker's run of a job got to.
-    async fn save(self, job: &Job, budget: &Budget, walk: &Walk) -> Result<(), ApiError> {
-        let (Some(record), Some(below)) = (budget.record(), walk.below()) else {
-            return Ok(());
-        };
-        let checkpoint = Checkpoint {
-            record: record.to_owned(),
-            below: below.to_owned(),
-            expires_at: epoch_seconds() + CHECKPOINT_SECONDS,
-        };
-        let item = job.checkpoint().item(&checkpoint)?;
-        self.table().put("save job checkpoint", item).await
-    }
-
-    /// Forgets a finished job's checkpoint.
-    async fn finish(self, job: &Job, budget: &Budget, progress: &Progress) -> Result<(), ApiError> {
-        if progress.finished && budget.record().is_some() {
-            self.table()
-                .delete("forget job checkpoint", &job.checkpoint())
-                .await?;
-        }
-        Ok(())
-    }
 }
 
-/// What one cleanup run removed, and whether anything is left.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Cleanup {
-    pub favorites: usize,
-    pub comments: usize,
-    /// False when the deadline came first: run again to go on.
-    pub finished: bool,
+/// `walk`, going on below where `cursor` got to.
+fn resume(walk: Walk, cursor: &Cursor) -> Walk {
+    match &cursor.below {
+        Some(below) => walk.from(crate::table::Bound::Below(below.clone())),
+        None => walk,
+    }
 }

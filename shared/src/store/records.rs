@@ -119,7 +119,7 @@ impl ArticleRecord {
 }
 
 /// What a job needs to know of an article.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Published {
     pub id: String,
     pub author_id: String,

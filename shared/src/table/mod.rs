@@ -209,6 +209,41 @@ impl Table {
         Ok(())
     }
 
+    /// Writes one item if `condition` holds on what is stored under its key.
+    pub async fn put_if(
+        &self,
+        operation: &'static str,
+        item: Item,
+        condition: Expr,
+    ) -> Result<Result<(), ConditionFailed>, ApiError> {
+        let (expression, names, values) = condition.into_maps();
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(item))
+            .condition_expression(expression)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                consumed(Access::Write, &output.consumed_capacity);
+                Ok(Ok(()))
+            }
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Err(ConditionFailed))
+            }
+            Err(err) => Err(sdk_error(operation, err)),
+        }
+    }
+
     /// Deletes one item; deleting what is not there is no error.
     pub async fn delete(&self, operation: &'static str, key: &Key) -> Result<(), ApiError> {
         let output = self

@@ -3,6 +3,7 @@
 //! holding exactly the articles of the authors its reader follows, with an
 //! exact count, however the writes interleave.
 
+use futures::StreamExt;
 use std::sync::Arc;
 
 use conduit_tests::harness;
@@ -267,9 +268,9 @@ async fn an_unfollowed_authors_entries_go_on_the_next_read_whatever_the_worker_d
 }
 
 #[tokio::test]
-async fn the_worker_resumes_a_job_where_its_last_run_for_the_same_record_stopped() {
+async fn a_job_goes_on_from_its_saved_state_a_page_a_step() {
     use shared::store::{
-        jobs::{Budget, Job},
+        jobs::{Cursor, Job, JobState, Phase, Status, Stepped},
         records::Published,
     };
     let app = app().await;
@@ -295,46 +296,39 @@ async fn the_worker_resumes_a_job_where_its_last_run_for_the_same_record_stopped
         })
         .await
         .unwrap();
-    // A checkpoint as a run cut short leaves it: followers are read in
-    // descending order of their keys, and the first three were done.
+    // A state as a step leaves it: followers are read in descending order
+    // of their keys, and the first three were done.
     let mut followers: Vec<String> = readers.clone();
     followers.sort();
     followers.reverse();
     let (done, rest) = followers.split_at(3);
     let below = shared::ground::keys::follower(&jake_id, done.last().unwrap()).sk;
-    let checkpoint = shared::ground::keys::job_checkpoint("PUBLISH", &made.id);
-    let mut item = checkpoint.to_map();
-    for (name, value) in [("record", "seq-1"), ("below", below.as_str())] {
-        item.insert(
-            name.into(),
-            aws_sdk_dynamodb::types::AttributeValue::S(value.into()),
-        );
-    }
-    item.insert(
-        "expires_at".into(),
-        aws_sdk_dynamodb::types::AttributeValue::N("9999999999".into()),
-    );
+    let job = Job::Publish(Published::from(&made));
+    let jobs = app.store.jobs();
+    jobs.start(&job, "seq-1").await.unwrap();
+    let mut state = jobs.state(&job.key()).await.unwrap().expect("started");
+    assert_eq!(state.status, Some(Status::Running));
+    assert_eq!(state.cursor, Cursor { phase: Phase::Feed, below: None });
+    // The same record delivered again starts nothing anew.
+    jobs.start(&job, "seq-1").await.unwrap();
+    assert_eq!(jobs.state(&job.key()).await.unwrap(), Some(state.clone()));
+    state.cursor.below = Some(below);
+    state.version += 1;
+    let saved: JobState = state.clone();
     app.store
         .table()
-        .client()
-        .put_item()
-        .table_name(app.store.table().name())
-        .set_item(Some(item))
-        .send()
+        .put("save job state", job.key().item(&saved).unwrap())
         .await
         .unwrap();
-    let job = Job::Publish(Published::from(&made));
-    let far = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let budget = |record: &str| Budget::Until {
-        deadline: far,
-        record: record.to_owned(),
+
+    let stepped = jobs.step(&saved).await.unwrap();
+    let Stepped::Finished(progress) = stepped else {
+        panic!("one page finishes the job: {stepped:?}");
     };
-    let run = app.store.jobs().run(&job, budget("seq-1")).await.unwrap();
-    assert!(run.finished);
     assert_eq!(
-        run.changed,
+        progress.changed,
         rest.len(),
-        "only the followers after the checkpoint"
+        "only the followers after the saved state"
     );
     let has_entry = |reader: &String| {
         let entry = shared::ground::keys::feed(reader).entry(&made.position());
@@ -359,12 +353,118 @@ async fn the_worker_resumes_a_job_where_its_last_run_for_the_same_record_stopped
     for reader in rest {
         assert!(has_entry(reader).await, "{reader} got the article");
     }
-    // The finished job forgets its checkpoint; another record's run of the
-    // same job starts from the top and completes the rest.
-    let again = app.store.jobs().run(&job, budget("seq-2")).await.unwrap();
-    assert_eq!((again.finished, again.changed), (true, done.len()));
+    // The step saved the job as finished: it leaves the index, expires, and
+    // its record (a step run again) changes nothing.
+    let finished = jobs.state(&job.key()).await.unwrap().expect("kept a while");
+    assert_eq!(finished.status, None);
+    assert!(finished.expires_at.is_some());
+    assert_eq!(jobs.step(&saved).await.unwrap(), Stepped::Stale);
+    // Another record of the same job starts it from the top, and it
+    // completes the rest.
+    jobs.start(&job, "seq-2").await.unwrap();
+    let restarted = jobs.state(&job.key()).await.unwrap().unwrap();
+    assert_eq!(restarted.cursor.below, None);
+    let Stepped::Finished(again) = jobs.step(&restarted).await.unwrap() else {
+        panic!("one page");
+    };
+    assert_eq!(again.changed, done.len());
     for reader in &followers {
         assert!(has_entry(reader).await);
     }
+    audit::assert_consistent(&app).await;
+}
+
+/// A publish to many followers goes a page a step, through records of its
+/// own state: jobs that start while it runs finish before it does, rather
+/// than wait behind it (`conduit_tools::lanes` models the same at 100,000
+/// followers).
+#[tokio::test]
+async fn jobs_that_start_while_a_large_one_runs_finish_before_it() {
+    use shared::store::{
+        jobs::{Job, Status},
+        records::Published,
+        users::NewUser,
+    };
+    let app = harness::streamed_app().await;
+    let star = register(&app, "star").await;
+    let star_id = id_of(&app, &star);
+    let quiet = register(&app, "quiet").await;
+    let quiet_id = id_of(&app, &quiet);
+    // 201 followers of the star (three pages of 100), made without the
+    // API's hashing.
+    let later = app.store.deferring_jobs();
+    let fans = (0..201).map(|i| {
+        let (later, star_id) = (later.clone(), star_id.clone());
+        async move {
+            let user = later
+                .users()
+                .create(NewUser {
+                    username: format!("fan{i}"),
+                    email: format!("fan{i}@example.com"),
+                    password_hash: "not a hash".into(),
+                    idempotency_key: None,
+                })
+                .await
+                .unwrap();
+            later.follows().follow(&user.id, &star_id, 10).await.unwrap();
+        }
+    });
+    futures::stream::iter(fans)
+        .buffer_unordered(16)
+        .collect::<Vec<()>>()
+        .await;
+    // The follows' own jobs have nothing to do: the star has no articles.
+    let mut worker = harness::worker(&app).await;
+    worker.skip().await.unwrap();
+
+    // The star publishes; then, while its job runs, the quiet author does.
+    let big = later
+        .articles()
+        .create(shared::store::articles::NewArticle {
+            title: "To everyone".into(),
+            description: "d".into(),
+            body: "b".into(),
+            tag_list: Vec::new(),
+            author_id: star_id.clone(),
+        })
+        .await
+        .unwrap();
+    let big = Job::Publish(Published::from(&big));
+    worker.round(&app.store).await.unwrap(); // started
+    let small = later
+        .articles()
+        .create(shared::store::articles::NewArticle {
+            title: "To no one".into(),
+            description: "d".into(),
+            body: "b".into(),
+            tag_list: Vec::new(),
+            author_id: quiet_id,
+        })
+        .await
+        .unwrap();
+    let small = Job::Publish(Published::from(&small));
+    let jobs = app.store.jobs();
+    let running = |job: &Job| {
+        let key = job.key();
+        async move {
+            jobs.state(&key)
+                .await
+                .unwrap()
+                .is_none_or(|s| s.status == Some(Status::Running))
+        }
+    };
+    let mut rounds = 0;
+    while running(&small).await {
+        worker.round(&app.store).await.unwrap();
+        rounds += 1;
+        assert!(rounds < 10, "the small job finishes in a few rounds");
+    }
+    assert!(running(&big).await, "the large job still runs meanwhile");
+    harness::run_worker(&app, &mut worker).await;
+    assert!(!running(&big).await);
+    let stored = jobs.state(&big.key()).await.unwrap().unwrap();
+    assert!(stored.version >= 3, "a page a step: {}", stored.version);
+    let r = feed(&app, Some(&star), &[]).await;
+    assert_status(&r, 200);
     audit::assert_consistent(&app).await;
 }

@@ -266,10 +266,42 @@ fn the_stream_worker_gets_exactly_the_changes_it_works_on_with_retries_and_a_dea
         .collect();
     // Every kind of item, inserted, modified and removed: the mapping lets a
     // record through exactly when the worker has work for it.
-    use shared::{ground::keys, store::jobs::Job};
+    use shared::{
+        ground::keys,
+        store::{
+            jobs::{Cursor, Job, JobState, Phase, Status, Work},
+            records::Published,
+        },
+    };
     let article = "0190b3a0-0000-7000-8000-000000000001";
     let position = keys::Position::new("2026-01-01T00:00:00.000Z", article);
-    let samples = [
+    let head = serde_json::json!({
+        "id": {"S": article}, "author_id": {"S": "u"}, "created_at": {"S": "2026-01-01T00:00:00.000Z"},
+    });
+    let job = |status: Option<Status>| {
+        let state = JobState {
+            job: Job::Publish(Published {
+                id: article.into(),
+                author_id: "u".into(),
+                created_at: "2026-01-01T00:00:00.000Z".into(),
+            }),
+            cursor: Cursor {
+                phase: Phase::Feed,
+                below: None,
+            },
+            version: 3,
+            status,
+            attempts: 0,
+            error: None,
+            record: "1".into(),
+            updated_at: "2026-01-01T00:00:00.000Z".into(),
+            expires_at: None,
+        };
+        let key = state.key();
+        let item: serde_dynamo::Item = serde_dynamo::to_item(&state).unwrap();
+        (key, serde_json::to_value(item).unwrap())
+    };
+    let mut samples: Vec<(keys::Key, serde_json::Value)> = [
         keys::article(article),
         keys::article_body(article),
         keys::comment_sequence(article),
@@ -292,29 +324,35 @@ fn the_stream_worker_gets_exactly_the_changes_it_works_on_with_retries_and_a_dea
         keys::follower("v", "u"),
         keys::request("u", "ARTICLE", "f"),
         keys::rate_window("login-ip", "x", 60),
-    ];
-    let image = serde_json::json!({
-        "id": {"S": article}, "author_id": {"S": "u"}, "created_at": {"S": "2026-01-01T00:00:00.000Z"},
-    });
+    ]
+    .into_iter()
+    .map(|key| (key, head.clone()))
+    .collect();
+    samples.extend([
+        job(Some(Status::Running)),
+        job(Some(Status::Failed)),
+        job(None),
+    ]);
     let mut delivered = 0;
-    for key in &samples {
+    for (key, image) in &samples {
         for event_name in ["INSERT", "MODIFY", "REMOVE"] {
             let keys_json = serde_json::json!({"pk": {"S": key.pk}, "sk": {"S": key.sk}});
-            let event =
-                serde_json::json!({"eventName": event_name, "dynamodb": {"Keys": keys_json}});
+            let mut full = image.clone();
+            full["pk"] = keys_json["pk"].clone();
+            full["sk"] = keys_json["sk"].clone();
+            let (new, old) = match event_name {
+                "INSERT" => (full.clone(), serde_json::json!({})),
+                "REMOVE" => (serde_json::json!({}), full.clone()),
+                _ => (full.clone(), full.clone()),
+            };
+            let event = serde_json::json!({"eventName": event_name, "dynamodb": {
+                "Keys": keys_json, "NewImage": new, "OldImage": old,
+            }});
             let passes = patterns.iter().any(|p| matches(p, &event));
             let as_item = |v: &serde_json::Value| -> serde_dynamo::Item {
                 serde_json::from_value(v.clone()).unwrap()
             };
-            let mut full = image.clone();
-            full["pk"] = keys_json["pk"].clone();
-            full["sk"] = keys_json["sk"].clone();
-            let work = Job::of(
-                event_name,
-                as_item(&keys_json),
-                as_item(&full),
-                as_item(&full),
-            );
+            let work = Work::of(event_name, as_item(&keys_json), as_item(&new), as_item(&old));
             assert_eq!(
                 passes,
                 work.is_some(),
@@ -324,8 +362,14 @@ fn the_stream_worker_gets_exactly_the_changes_it_works_on_with_retries_and_a_dea
         }
     }
     assert_eq!(
-        delivered, 4,
-        "article heads and follows, inserted and removed"
+        delivered, 6,
+        "article heads and follows, inserted and removed; running jobs' states, \
+         inserted and changed"
+    );
+    assert_eq!(
+        stream["ParallelizationFactor"].as_u64(),
+        Some(10),
+        "other keys' jobs run beside a long one's pages"
     );
     let destination = &stream["DestinationConfig"]["OnFailure"];
     assert_eq!(destination["Type"].as_str(), Some("SQS"));

@@ -27,7 +27,7 @@
 //! | feed entry               | `FEED#<reader>`        | `ARTICLE#<created>#<id>`       |
 //! | request claim            | `REQUEST#<user>`       | `<kind>#<fingerprint>` (TTL)   |
 //! | rate-limit window        | `LIMIT#<rule>#<who>`   | `<window start>` (TTL)         |
-//! | feed job checkpoint      | `JOB#<kind>#<ids>`     | `CHECKPOINT` (TTL)             |
+//! | job state                | `JOB#<kind>#<ids>`     | `STATE` (+ index `jobs-by-status`) |
 //!
 //! What a page of a list shows (an article's head and counters) is small and
 //! apart from what only one article's page shows (its body): a favorite or a
@@ -354,10 +354,23 @@ pub fn request(user_id: &str, kind: &str, fingerprint: &str) -> Key {
     )
 }
 
-/// Where the stream worker's run of a feed job got to (TTL).
-pub fn job_checkpoint(kind: &str, id: &str) -> Key {
-    Key::new(format!("JOB#{kind}#{id}"), "CHECKPOINT")
+/// A job's saved state (see `store::jobs`).
+pub fn job_state(kind: &str, id: &str) -> Key {
+    Key::new(format!("JOB#{kind}#{id}"), JOB_STATE)
 }
+
+const JOB_STATE: &str = "STATE";
+
+/// Whether a read-back key is a job's state.
+pub fn is_job_state(key: &Key) -> bool {
+    key.pk.starts_with("JOB#") && key.sk == JOB_STATE
+}
+
+/// The sparse index of jobs not finished, by status: only a running or
+/// failed job's state carries its keys.
+pub const JOBS_INDEX: &str = "jobs-by-status";
+pub const JOBS_INDEX_PK: &str = "job_status";
+pub const JOBS_INDEX_SK: &str = "updated_at";
 
 /// One fixed window of a rate limit: rule, who it limits, when it started.
 pub fn rate_window(rule: &str, subject: &str, window_start: u64) -> Key {
