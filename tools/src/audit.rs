@@ -4,7 +4,10 @@
 //! feed holds exactly the articles of the authors its reader follows, and
 //! no user lacks a profile or counts. Tests may scan; no request path does.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap},
+    time::Duration,
+};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use shared::{
@@ -29,33 +32,38 @@ fn n(item: &Item, name: &str) -> i64 {
         .unwrap_or(0)
 }
 
-/// Every item of the table, a page at a time, each page retried after a
-/// pause while the table throttles it (the tests and `conduit-admin audit`:
-/// no request path scans).
-pub async fn scan_table(table: &Table) -> Result<Vec<Item>, String> {
+/// Every item of the table, `page` items at a time, each page retried
+/// after a pause (doubling, up to `SCAN_PAUSE_MAX`) for as long as the
+/// table throttles it or the service fails it, up to `SCAN_ATTEMPTS` times
+/// in a row: the audit of a deployed table shares its throughput with the
+/// API, and yields to it. Tests and `conduit-admin audit` only: no request
+/// path scans.
+pub async fn scan_table(table: &Table, page: i32) -> Result<Vec<Item>, String> {
     let mut items = Vec::new();
     let mut start = None;
     loop {
-        let mut backoff = table.backoff();
+        let mut attempt = 0;
         let page = loop {
             let result = table
                 .client()
                 .scan()
                 .table_name(table.name())
                 .consistent_read(true)
+                .limit(page)
                 .set_exclusive_start_key(start.clone())
                 .send()
                 .await;
             match result {
                 Ok(page) => break page,
                 Err(err) => {
-                    let transient = matches!(
-                        sdk_error("audit scan", err),
-                        shared::ApiError::Unavailable(_)
-                    );
-                    if !(transient && backoff.wait().await) {
-                        return Err("the table cannot be scanned".to_owned());
+                    let err = sdk_error("audit scan", err);
+                    attempt += 1;
+                    if !matches!(err, shared::ApiError::Unavailable(_)) || attempt >= SCAN_ATTEMPTS
+                    {
+                        return Err(format!("the table cannot be scanned: {err}"));
                     }
+                    let pause = SCAN_PAUSE.saturating_mul(1 << attempt.min(8));
+                    tokio::time::sleep(pause.min(SCAN_PAUSE_MAX)).await;
                 }
             }
         };
@@ -67,9 +75,20 @@ pub async fn scan_table(table: &Table) -> Result<Vec<Item>, String> {
     }
 }
 
+/// Items per page of an audit's scan.
+pub const SCAN_PAGE: i32 = 500;
+
+/// An audit's scan waits this long after its first throttled page, and
+/// twice as long each time after, up to `SCAN_PAUSE_MAX`.
+const SCAN_PAUSE: Duration = Duration::from_millis(50);
+const SCAN_PAUSE_MAX: Duration = Duration::from_secs(10);
+
+/// Throttled or failed pages in a row before an audit gives up.
+const SCAN_ATTEMPTS: u32 = 30;
+
 /// Every item of `app`'s table.
 pub async fn scan(app: &App) -> Vec<Item> {
-    scan_table(app.store.table())
+    scan_table(app.store.table(), SCAN_PAGE)
         .await
         .expect("the table can be scanned")
 }
@@ -410,6 +429,17 @@ pub fn problems_in(items: &[Item]) -> Vec<String> {
             problems.push(format!(
                 "user {} without its username or email claim",
                 user.id
+            ));
+        }
+    }
+    // A job that stopped after failing leaves its work undone until an
+    // operator runs it again (`conduit-admin redrive`).
+    for item in items {
+        if s(item, keys::JOBS_INDEX_PK) == "failed" {
+            problems.push(format!(
+                "job {} failed: {}",
+                s(item, "pk"),
+                s(item, "error")
             ));
         }
     }

@@ -111,6 +111,8 @@ struct Plan {
     injected: usize,
     /// How long every request passed through waits first.
     delay: std::time::Duration,
+    /// Operations the delay is for; empty for every one.
+    delayed: Vec<String>,
 }
 
 pub struct FaultProxy {
@@ -179,7 +181,15 @@ impl FaultProxy {
     /// From now on, holds every request passed through for `delay` first:
     /// a database that answers, slowly.
     pub fn slow(&self, delay: std::time::Duration) {
-        self.plan.lock().expect("plan").delay = delay;
+        self.slow_only(delay, &[]);
+    }
+
+    /// From now on, holds `operations` (every one, if empty) for `delay`
+    /// before passing them through: a write that lands late.
+    pub fn slow_only(&self, delay: std::time::Duration, operations: &[&str]) {
+        let mut plan = self.plan.lock().expect("plan");
+        plan.delay = delay;
+        plan.delayed = operations.iter().map(|o| (*o).to_owned()).collect();
     }
 
     /// Requests answered with a fault so far.
@@ -221,7 +231,8 @@ async fn forward(
         if fault.is_some() {
             plan.injected += 1;
         }
-        (fault, plan.delay)
+        let delayed = plan.delayed.is_empty() || plan.delayed.contains(&operation);
+        (fault, if delayed { plan.delay } else { std::time::Duration::ZERO })
     };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;

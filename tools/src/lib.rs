@@ -6,6 +6,9 @@
 //! - [`stream`] reads the table's stream in DynamoDB Local and feeds the
 //!   stream worker, as Lambda's event source mapping does in AWS
 //!   (`local-stream`, and the tests).
+//! - [`admin`] is the operator's tool (`conduit-admin`): the audit of a
+//!   deployed table, failed jobs listed and run again, a deleted article's
+//!   cleanup finished, a reader's feed rebuilt.
 //! - [`actions`] records what each function does to DynamoDB, as IAM sees it.
 //! - [`audit`] checks table-wide invariants.
 //! - [`event`] builds the API Gateway events a function receives.
@@ -16,10 +19,11 @@
 //! - [`runtime`] is a Lambda Runtime API for one function process, to run a
 //!   built function binary as Lambda runs it (the benchmark and the telemetry tests).
 //!
-//! Binaries: `create-table`, `local-stream`, `bench` (`make bench`) and
-//! `floor` (the benchmark's hello-world baseline).
+//! Binaries: `conduit-admin`, `create-table`, `local-stream`, `bench`
+//! (`make bench`) and `floor` (the benchmark's hello-world baseline).
 
 pub mod actions;
+pub mod admin;
 pub mod audit;
 pub mod event;
 pub mod faults;

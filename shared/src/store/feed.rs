@@ -56,7 +56,7 @@ pub(crate) enum Change {
 
 /// An entry found on a read that no longer belongs in its feed.
 #[derive(Debug, Clone)]
-enum Stale {
+pub(crate) enum Stale {
     /// Its article is gone.
     Deleted(Position),
     /// The reader no longer follows its author.
@@ -108,7 +108,18 @@ impl Feed<'_> {
     /// conditioned on still being stale. A read does this in passing: a
     /// failure is logged, not answered.
     async fn drop_stale(self, reader: &str, stale: Vec<Stale>) {
-        let removals = futures::stream::iter(stale)
+        for result in self.remove_stale(reader, stale).await {
+            if let Err(err) = result {
+                tracing::warn!(error = %err, "stale feed entry left for a later read");
+            }
+        }
+    }
+
+    /// Removes each stale entry with the reader's count, in a transaction
+    /// of its own conditioned on it still being stale: whether each was
+    /// (false: it was not stale any more, or already gone).
+    pub(crate) async fn remove_stale(self, reader: &str, stale: Vec<Stale>) -> Vec<Result<bool, ApiError>> {
+        futures::stream::iter(stale)
             .map(|stale| async move {
                 let mut tx = self.table().tx("drop stale feed entry");
                 let at = match &stale {
@@ -123,16 +134,11 @@ impl Feed<'_> {
                 };
                 tx.delete_present(&keys::feed(reader).entry(at));
                 users::count(&mut tx, reader, Counter::Feed, -1);
-                tx.commit().await.map(drop)
+                Ok(tx.commit().await?.is_ok())
             })
             .buffer_unordered(CONCURRENCY)
-            .collect::<Vec<_>>()
-            .await;
-        for result in removals {
-            if let Err(err) = result {
-                tracing::warn!(error = %err, "stale feed entry left for a later read");
-            }
-        }
+            .collect()
+            .await
     }
 
     /// Which of `items` need their entry (`entry_of` each) changed: one

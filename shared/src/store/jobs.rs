@@ -505,32 +505,6 @@ impl Jobs<'_> {
         Ok(states)
     }
 
-    /// Removes a deleted article's favorites (each with its favoriter's
-    /// list entry and count) and comments, a page at a time, until none is
-    /// left or `deadline` has passed. Nothing can add to them meanwhile:
-    /// favorites and comments are conditioned on the article existing.
-    pub async fn clean_up(
-        self,
-        article: &Published,
-        deadline: Instant,
-    ) -> Result<Progress, ApiError> {
-        let job = Job::Unpublish(article.clone());
-        let mut cursor = Cursor::at(Phase::Favorites);
-        let mut progress = Progress::default();
-        while Instant::now() < deadline {
-            let (done, next, _) = self.page(&job, &cursor, JOB_PAGE).await?;
-            progress.add(done);
-            match next {
-                Some(next) => cursor = next,
-                None => {
-                    progress.finished = true;
-                    break;
-                }
-            }
-        }
-        Ok(progress)
-    }
-
     /// One page of `job` at `cursor`, of at most `n` items: what it did,
     /// where the job goes on (`None`: it is done), and how many items of
     /// the phase's list it read.
@@ -738,9 +712,7 @@ impl Jobs<'_> {
     }
 
     async fn article_exists(self, id: &str) -> Result<bool, ApiError> {
-        self.table()
-            .exists("get article", &keys::article_alive(id))
-            .await
+        self.store().articles().exists(id).await
     }
 }
 

@@ -22,7 +22,9 @@
 //!   shows beside its articles (authors, the caller's follows and favorites);
 //! - [`feed`]: each reader's pushed feed; [`jobs`]: the work a write leaves;
 //! - [`tags`], [`limits`] (per-client rate limits), [`requests`]
-//!   (idempotent creates).
+//!   (idempotent creates);
+//! - [`repair`]: what an operator runs (`conduit-admin`) when a job failed
+//!   for good or a fault left a feed wrong.
 
 pub mod articles;
 pub mod comments;
@@ -34,6 +36,7 @@ pub mod limits;
 pub mod lists;
 pub mod pages;
 pub mod records;
+pub mod repair;
 pub mod requests;
 pub mod slug;
 pub mod tags;
@@ -104,6 +107,8 @@ surface! {
     Tags => tags,
     /// Per-client rate limits.
     Limits => limits,
+    /// What an operator runs to finish or repair what the lane left.
+    Repair => repair,
 }
 
 impl Store {

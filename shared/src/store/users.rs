@@ -228,6 +228,36 @@ impl Users<'_> {
         }
     }
 
+    /// Sets user `id`'s `counter` to `to` if it still holds `from` (a
+    /// counter never written holds 0): the repair of a counter a fault left
+    /// unequal to what it counts. False when it moved meanwhile, or the user
+    /// is gone.
+    pub(crate) async fn recount(
+        self,
+        id: &str,
+        counter: Counter,
+        from: i64,
+        to: i64,
+    ) -> Result<bool, ApiError> {
+        let update = UpdateExpr::new()
+            .set(counter.attr(), AttributeValue::N(to.to_string()))
+            .condition(|c| {
+                c.and_exists(keys::PK);
+                let name = c.name(counter.attr());
+                let from_value = c.number(from);
+                if from == 0 {
+                    c.and(format!("(attribute_not_exists({name}) OR {name} = {from_value})"));
+                } else {
+                    c.and(format!("{name} = {from_value}"));
+                }
+            });
+        Ok(self
+            .table()
+            .update("recount", &keys::user_counts(id), update)
+            .await?
+            .is_ok())
+    }
+
     /// The user's counters; zeros for a user that does not exist.
     pub async fn counts(self, id: &str) -> Result<UserCounts, ApiError> {
         self.table()

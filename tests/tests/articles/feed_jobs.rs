@@ -468,3 +468,39 @@ async fn jobs_that_start_while_a_large_one_runs_finish_before_it() {
     assert_status(&r, 200);
     audit::assert_consistent(&app).await;
 }
+
+#[tokio::test]
+async fn a_publish_page_that_lands_after_the_deletion_writes_nothing() {
+    use conduit_tools::faults::FaultProxy;
+    use shared::store::{
+        jobs::{Budget, Job},
+        records::Published,
+    };
+
+    let proxy = FaultProxy::start(&harness::endpoint()).await;
+    let mut apps = harness::apps_on(&[harness::endpoint(), proxy.endpoint.clone()]).await;
+    let jake = register(&apps[0], "jake").await;
+    let bob = register(&apps[0], "bob").await;
+    follow(&apps[0], &bob, "jake").await;
+    // The create's request ends with its write; its publish job runs later,
+    // on a worker whose transactions land two seconds after they are sent.
+    let direct = apps[0].store.clone();
+    apps[0].store = direct.deferring_jobs();
+    let slug = create_article(&apps[0], &jake, "Late", &[]).await;
+    apps[0].store = direct;
+    let article = Published::from(&apps[0].store.articles().by_slug(&slug).await.unwrap());
+    proxy.slow_only(std::time::Duration::from_secs(2), &["TransactWriteItems"]);
+    let late = apps[1].store.clone();
+    let publish = tokio::spawn(async move {
+        let far = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        late.jobs().run(&Job::Publish(article), Budget::Until(far)).await
+    });
+    // The job has seen the article and sent its transaction; the article
+    // is deleted, and its own job finds no entry to take out.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_status(&delete_article(&apps[0], Some(&jake), &slug).await, 204);
+    let progress = publish.await.unwrap().unwrap();
+    assert_eq!(progress.changed, 0, "the late entry was refused: {progress:?}");
+    assert_eq!(count(&feed(&apps[0], Some(&bob), &[]).await), 0);
+    audit::assert_consistent(&apps[0]).await;
+}

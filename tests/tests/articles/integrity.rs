@@ -351,17 +351,18 @@ async fn a_cleanup_cut_short_resumes_where_it_stopped() {
     let deleted = shared::store::records::Published::from(&id);
     let cut = app
         .store
-        .jobs()
-        .clean_up(&deleted, Instant::now())
+        .repair()
+        .cleanup(&deleted, Instant::now())
         .await
-        .unwrap();
+        .unwrap()
+        .expect("the article is gone");
     assert!(!cut.finished, "no time, no work");
     assert_eq!((cut.favorites, cut.comments), (0, 0));
     let far = Instant::now() + std::time::Duration::from_secs(30);
-    let done = app.store.jobs().clean_up(&deleted, far).await.unwrap();
+    let done = app.store.repair().cleanup(&deleted, far).await.unwrap().unwrap();
     assert!(done.finished);
     assert_eq!((done.favorites, done.comments), (3, 3));
-    let again = app.store.jobs().clean_up(&deleted, far).await.unwrap();
+    let again = app.store.repair().cleanup(&deleted, far).await.unwrap().unwrap();
     assert_eq!(
         (again.favorites, again.comments, again.finished),
         (0, 0, true)

@@ -5,6 +5,7 @@
 //!
 //! Run with `make test` (or `./scripts/test.sh -p conduit-tests --test articles`).
 
+mod admin;
 mod bounds;
 mod comments;
 mod create;

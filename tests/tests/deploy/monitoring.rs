@@ -169,6 +169,9 @@ fn the_api_error_rate_latency_throttles_and_the_table_are_alarmed() {
     assert!(table_metrics.contains(&"WriteThrottleEvents"));
     let worker = serde_norway::to_string(&resources["StreamWorkerErrorsAlarm"]).unwrap();
     assert!(worker.contains(names::RECORDS_FAILED), "{worker}");
+    let jobs = &resources["JobsFailedAlarm"]["Properties"];
+    assert_eq!(jobs["MetricName"].as_str(), Some(names::JOBS_FAILED));
+    assert_eq!(jobs["Threshold"].as_u64(), Some(0), "one failed job alarms");
 }
 
 /// The dashboard's body as JSON, each `${...}` of its !Sub kept as text.
@@ -217,7 +220,12 @@ fn the_dashboard_shows_every_metric_the_functions_emit_in_their_namespace() {
             "the dashboard charts {metric} for every function"
         );
     }
-    for metric in [names::RECORDS_APPLIED, names::RECORDS_FAILED] {
+    for metric in [
+        names::RECORDS_APPLIED,
+        names::RECORDS_FAILED,
+        names::JOBS_FINISHED,
+        names::JOBS_FAILED,
+    ] {
         assert!(
             body.contains(&format!("\"{metric}\"")),
             "the dashboard charts {metric}"

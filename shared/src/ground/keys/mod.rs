@@ -200,6 +200,16 @@ pub fn followers_of(followee_id: &str) -> (String, &'static str) {
     (format!("USER#{followee_id}"), FOLLOWER)
 }
 
+/// The partition and sort-key prefix of the users `follower_id` follows.
+pub fn follows_of(follower_id: &str) -> (String, &'static str) {
+    (format!("USER#{follower_id}"), FOLLOWS)
+}
+
+/// The followee a follow's sort key names.
+pub fn followee_of(sk: &str) -> Option<&str> {
+    sk.strip_prefix(FOLLOWS)
+}
+
 /// The follower a reverse edge's sort key names.
 pub fn follower_of(sk: &str) -> Option<&str> {
     sk.strip_prefix(FOLLOWER)
@@ -360,6 +370,13 @@ pub fn job_state(kind: &str, id: &str) -> Key {
 }
 
 const JOB_STATE: &str = "STATE";
+
+/// The state of the job whose partition key is `pk` (`JOB#<kind>#<ids>`,
+/// as an operator names it).
+pub fn job_state_at(pk: &str) -> Option<Key> {
+    pk.starts_with("JOB#")
+        .then(|| Key::new(pk, JOB_STATE))
+}
 
 /// Whether a read-back key is a job's state.
 pub fn is_job_state(key: &Key) -> bool {
