@@ -84,7 +84,7 @@ async fn start(function: Function) -> Result<&'static App, lambda_http::Error> {
 fn deadline(app: &App, req: &Request) -> Duration {
     const TO_ANSWER: Duration = Duration::from_millis(500);
     let invocation = req.lambda_context_ref().and_then(|context| {
-        let deadline = UNIX_EPOCH + Duration::from_millis(u64::try_from(context.deadline).ok()?);
+        let deadline = UNIX_EPOCH + Duration::from_millis(context.deadline);
         deadline.duration_since(SystemTime::now()).ok()
     });
     match invocation {

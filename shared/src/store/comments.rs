@@ -223,7 +223,7 @@ mod tests {
         assert_eq!(fitting(&[], 10), 1);
         // The answer's bound: bodies escaped at most twice over, and an
         // author's profile beside each of a page's at most 50 comments.
-        assert!(2 * PAGE_BYTES + 50 * 11_000 < 6_000_000);
+        const { assert!(2 * PAGE_BYTES + 50 * 11_000 < 6_000_000) };
         // Fifty comments at their longest stored form (10,000 characters
         // of 4 bytes) fit whole.
         let largest: Vec<CommentRecord> = (0..50).map(|i| comment(i, 40_000)).collect();
