@@ -2,9 +2,10 @@
 # `make bench`: builds the functions and a hello-world floor with the release
 # profile (cargo-lambda, x86_64 so they run here), then measures every function
 # against DynamoDB Local of its own. Results: target/bench/results.{md,json}.
-#   --quick              one function (and health's TLS cold start), few runs,
-#                        small extremes: CI keeps the harness working
-#   --function NAME      one function, full runs (no extremes, which need
+#   --quick              get-article and list-articles (and health's TLS cold
+#                        start), few runs, small extremes: CI keeps the
+#                        harness working
+#   --function A[,B...]  these functions, full runs (no extremes, which need
 #                        the functions they measure)
 # A full run also builds health and get-current-user with AWS-LC's CPU-jitter
 # entropy source (in target/bench-jitter, so the deployed build stays as it
@@ -28,7 +29,7 @@ done
 
 cd "$ROOT"
 if [ -n "$function" ]; then
-  built=("$function")
+  IFS=, read -ra built <<< "$function"
 elif [ "$quick" = 1 ]; then
   # get-article's figures, health's TLS cold start, and the functions the
   # extremes measure.

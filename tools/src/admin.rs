@@ -155,7 +155,10 @@ pub async fn run(store: &Store, args: &[String], out: &mut String) -> Result<Out
                     writeln!(out, "{progress:?}").ok();
                     Ok(finished(progress.finished))
                 }
-                None => Err(format!("article {} exists: nothing to clean up", article.id)),
+                None => Err(format!(
+                    "article {} exists: nothing to clean up",
+                    article.id
+                )),
             }
         }
         "rebuild-feed" => {

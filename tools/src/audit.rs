@@ -12,9 +12,9 @@ use std::{
 use aws_sdk_dynamodb::types::AttributeValue;
 use shared::{
     App,
-    table::{Table, retry::sdk_error},
     ground::keys::{self, Position},
     store::records::UserRecord,
+    table::{Table, retry::sdk_error},
 };
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -182,7 +182,7 @@ pub fn problems_in(items: &[Item]) -> Vec<String> {
     let mut favorited_by: BTreeMap<String, i64> = BTreeMap::new();
     let mut feed_entries: BTreeMap<String, i64> = BTreeMap::new();
     let mut favorites_of: BTreeMap<String, i64> = BTreeMap::new();
-    let mut shard_sums: BTreeMap<String, i64> = BTreeMap::new();
+    let mut counted_favorites: BTreeMap<String, i64> = BTreeMap::new();
     let mut tag_entries: BTreeMap<String, i64> = BTreeMap::new();
     let mut tag_counters: BTreeMap<String, i64> = BTreeMap::new();
     let mut shard_entries: BTreeMap<String, i64> = BTreeMap::new();
@@ -197,11 +197,16 @@ pub fn problems_in(items: &[Item]) -> Vec<String> {
                 return None;
             };
             match heads.get(at.article_id()) {
-                Some(head) if head.created == at.created_at() => Some(head),
-                Some(_) => {
+                Some(head) if head.created != at.created_at() => {
                     problems.push(format!("{what} {pk} {sk} at the wrong time"));
                     None
                 }
+                // A page reads the author's profile by the entry's word.
+                Some(head) if s(item, keys::ENTRY_AUTHOR) != head.author => {
+                    problems.push(format!("{what} {pk} {sk} names another author"));
+                    None
+                }
+                Some(head) => Some(head),
                 None => {
                     problems.push(format!("{what} {pk} {sk} names a missing article"));
                     None
@@ -268,15 +273,21 @@ pub fn problems_in(items: &[Item]) -> Vec<String> {
                 if head.is_none() {
                     problems.push(format!("article part {pk} {sk} without its head"));
                 }
-                if sk.starts_with("ARTICLE#FAVORITES#") {
-                    *shard_sums.entry(id.to_owned()).or_default() += n(item, "favorites");
-                }
+            } else {
+                // The head's own share of the count.
+                *counted_favorites.entry(id.to_owned()).or_default() += n(item, keys::FAVORITES);
             }
         } else if let Some(slug) = pk.strip_prefix("SLUG#") {
             let target = s(item, "article_id");
             slug_holders.insert(slug.to_owned(), target.to_owned());
             match heads.get(target) {
                 None => problems.push(format!("slug claim {slug} names a missing article")),
+                Some(head) if head.author != s(item, "author_id") => {
+                    problems.push(format!("slug claim {slug} names another author"));
+                }
+                Some(head) if head.created != s(item, "created_at") => {
+                    problems.push(format!("slug claim {slug} names another creation time"));
+                }
                 Some(head) if head.slug != slug => problems.push(format!(
                     "slug claim {slug} for an article now at {}",
                     head.slug
@@ -289,6 +300,12 @@ pub fn problems_in(items: &[Item]) -> Vec<String> {
             } else {
                 *shard_entries.entry(shard.to_owned()).or_default() += 1;
                 let at = position(sk, "ARTICLE#");
+                if let Some(at) = &at {
+                    // The entry's share of the article's favorites count.
+                    *counted_favorites
+                        .entry(at.article_id().to_owned())
+                        .or_default() += n(item, keys::FAVORITES);
+                }
                 if entry_ok("all-articles entry", &at, &mut problems).is_some()
                     && let Some(at) = &at
                     && pk != keys::all_articles_of(at.article_id()).pk
@@ -346,11 +363,6 @@ pub fn problems_in(items: &[Item]) -> Vec<String> {
                 problems.push(format!("article {id} without its {part}"));
             }
         }
-        for shard in 0..keys::FAVORITE_SHARDS {
-            if !has(&pk, &keys::favorites_shard(id, shard).sk) {
-                problems.push(format!("article {id} without favorites shard {shard}"));
-            }
-        }
         if slug_holders.get(&head.slug).map(String::as_str) != Some(id.as_str()) {
             problems.push(format!("article {id} does not hold its slug claim"));
         }
@@ -369,7 +381,7 @@ pub fn problems_in(items: &[Item]) -> Vec<String> {
             }
         }
         let favorites = favorites_of.get(id).copied().unwrap_or(0);
-        let counted = shard_sums.get(id).copied().unwrap_or(0);
+        let counted = counted_favorites.get(id).copied().unwrap_or(0);
         if counted != favorites {
             problems.push(format!(
                 "article {id} counts {counted} favorites, has {favorites}"

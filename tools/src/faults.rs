@@ -232,7 +232,14 @@ async fn forward(
             plan.injected += 1;
         }
         let delayed = plan.delayed.is_empty() || plan.delayed.contains(&operation);
-        (fault, if delayed { plan.delay } else { std::time::Duration::ZERO })
+        (
+            fault,
+            if delayed {
+                plan.delay
+            } else {
+                std::time::Duration::ZERO
+            },
+        )
     };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;

@@ -140,7 +140,10 @@ mod tests {
             let worst = small(&finished).map(|f| f.waited).max().unwrap();
             // In one lane, a small job's pages take turns with the huge
             // one's: each waits about a page per page of its own.
-            assert!(worst <= 4, "{lanes} lane(s): a small job waited {worst} pages");
+            assert!(
+                worst <= 4,
+                "{lanes} lane(s): a small job waited {worst} pages"
+            );
             let star = finished.iter().find(|f| f.key.ends_with("star")).unwrap();
             // The huge job is slowed by no more than the work that shared
             // its lane.
@@ -156,7 +159,10 @@ mod tests {
         assert!(worst > 500, "{worst}");
         let one_lane = simulate(Design::Whole, 1, &load());
         let behind = small(&one_lane).filter(|f| f.waited > 200).count();
-        assert!(behind > 200, "{behind} of 250 small jobs waited for the huge one");
+        assert!(
+            behind > 200,
+            "{behind} of 250 small jobs waited for the huge one"
+        );
     }
 
     #[test]

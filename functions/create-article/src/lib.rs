@@ -77,5 +77,5 @@ pub async fn handler(app: &App, req: Request) -> Answer {
             author_id: author_id.clone(),
         })
         .await?;
-    response::created(&ArticleBody::new(&app.store, Some(&author_id), article).await?)
+    response::created(&ArticleBody::after_write(&app.store, &author_id, article).await?)
 }

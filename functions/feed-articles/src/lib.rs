@@ -5,14 +5,20 @@
 use lambda_http::Request;
 use shared::{
     App,
-    app::{auth, views::ArticleList},
+    app::{
+        auth::{self, Token},
+        views::ArticleList,
+    },
     request,
     response::{self, Answer},
 };
 
 pub async fn handler(app: &App, req: Request) -> Answer {
-    let viewer = auth::require_user(app, &req).await?;
     let page = request::article_page(&req)?;
-    let shown = app.store.feed().page(&viewer, &page).await?;
+    let shown = auth::reading(app, &req, Token::Required, |viewer| async move {
+        let reader = viewer.ok_or_else(shared::ApiError::token_missing)?;
+        app.store.feed().page(&reader, &page).await
+    })
+    .await?;
     response::ok(&ArticleList::new(shown))
 }

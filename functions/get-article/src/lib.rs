@@ -3,17 +3,22 @@
 use lambda_http::Request;
 use shared::{
     App,
-    app::{auth, views::ArticleBody},
+    app::{
+        auth::{self, Token},
+        views::ArticleBody,
+    },
     request,
     response::{self, Answer},
 };
 
 pub async fn handler(app: &App, req: Request) -> Answer {
-    let viewer = auth::optional_user(app, &req).await?;
-    let article = app
-        .store
-        .articles()
-        .by_slug_with_body(&request::path_param(&req, "slug")?)
-        .await?;
-    response::ok(&ArticleBody::new(&app.store, viewer.as_deref(), article).await?)
+    let slug = request::path_param(&req, "slug")?;
+    let (article, context) = auth::reading(app, &req, Token::Optional, |viewer| async move {
+        app.store
+            .articles()
+            .by_slug_seen_by(&slug, viewer.as_deref())
+            .await
+    })
+    .await?;
+    response::ok(&ArticleBody::new(article, &context)?)
 }

@@ -5,7 +5,7 @@ use lambda_http::Request;
 use shared::{
     App,
     app::{
-        auth,
+        auth::{self, Token},
         views::{Profile, ProfileBody},
     },
     request,
@@ -13,18 +13,14 @@ use shared::{
 };
 
 pub async fn handler(app: &App, req: Request) -> Answer {
-    let viewer = auth::optional_user(app, &req).await?;
-    let user = app
-        .store
-        .users()
-        .profile_owner(&request::path_param(&req, "username")?)
-        .await?;
-    let following = match viewer {
-        Some(viewer) if viewer != user.id => {
-            app.store.follows().is_following(&viewer, &user.id).await?
-        }
-        _ => false,
-    };
+    let username = request::path_param(&req, "username")?;
+    let (user, following) = auth::reading(app, &req, Token::Optional, |viewer| async move {
+        app.store
+            .users()
+            .profile_seen_by(&username, viewer.as_deref())
+            .await
+    })
+    .await?;
     response::ok(&ProfileBody {
         profile: Profile::new(&user, following),
     })

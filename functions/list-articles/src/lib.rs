@@ -5,14 +5,16 @@
 use lambda_http::Request;
 use shared::{
     ApiError, App,
-    app::{auth, views::ArticleList},
+    app::{
+        auth::{self, Token},
+        views::ArticleList,
+    },
     request,
     response::{self, Answer},
     store::lists::ArticleFilter,
 };
 
 pub async fn handler(app: &App, req: Request) -> Answer {
-    let viewer = auth::optional_user(app, &req).await?;
     let page = request::article_page(&req)?;
     let tag = request::query_param(&req, "tag");
     let author = request::query_param(&req, "author");
@@ -28,21 +30,31 @@ pub async fn handler(app: &App, req: Request) -> Answer {
             "use only one of tag, author and favorited",
         ));
     }
-    // A username that does not exist matches no article.
-    let user = match author.as_deref().or(favorited.as_deref()) {
-        Some(username) => match app.store.users().by_username(username).await? {
-            Some(user) => Some(user),
-            None => return response::ok(&ArticleList::empty()),
-        },
-        None => None,
-    };
-    let filter = match (&tag, &author, &user) {
-        (Some(tag), _, _) => ArticleFilter::Tag(tag),
-        (_, Some(_), Some(user)) => ArticleFilter::Author(user),
-        (_, None, Some(user)) => ArticleFilter::FavoritedBy(user),
-        _ => ArticleFilter::All,
-    };
-    let page = app.store.lists().articles(&filter, &page).await?;
-    let shown = app.store.show(viewer.as_deref(), page).await?;
-    response::ok(&ArticleList::new(shown))
+    let shown = auth::reading(app, &req, Token::Optional, |viewer| async move {
+        // A username that does not exist matches no article.
+        let user = match author.as_deref().or(favorited.as_deref()) {
+            Some(username) => match app.store.users().id_of(username).await? {
+                Some(user) => Some(user),
+                None => return Ok(None),
+            },
+            None => None,
+        };
+        let filter = match (&tag, &author, &user) {
+            (Some(tag), _, _) => ArticleFilter::Tag(tag),
+            (_, Some(_), Some(user)) => ArticleFilter::Author(user),
+            (_, None, Some(user)) => ArticleFilter::FavoritedBy(user),
+            _ => ArticleFilter::All,
+        };
+        let shown = app
+            .store
+            .lists()
+            .articles(&filter, &page, viewer.as_deref())
+            .await?;
+        Ok(Some(shown))
+    })
+    .await?;
+    match shown {
+        Some(shown) => response::ok(&ArticleList::new(shown)),
+        None => response::ok(&ArticleList::empty()),
+    }
 }

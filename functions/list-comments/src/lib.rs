@@ -6,7 +6,8 @@ use lambda_http::Request;
 use shared::{
     App,
     app::{
-        auth, cursor,
+        auth::{self, Token},
+        cursor,
         views::{self, CommentList},
     },
     request,
@@ -14,16 +15,16 @@ use shared::{
 };
 
 pub async fn handler(app: &App, req: Request) -> Answer {
-    let viewer = auth::optional_user(app, &req).await?;
     let page = request::comment_page(&req)?;
-    let article = app
-        .store
-        .articles()
-        .by_slug(&request::path_param(&req, "slug")?)
-        .await?;
-    let page = app.store.comments().page(&article.id, page).await?;
-    response::ok(&CommentList {
-        comments: views::comments(&app.store, viewer.as_deref(), page.comments).await?,
-        next_cursor: page.next.map(cursor::comments),
+    let slug = request::path_param(&req, "slug")?;
+    let list = auth::reading(app, &req, Token::Optional, |viewer| async move {
+        let article = app.store.articles().slug_holder(&slug).await?;
+        let page = app.store.comments().page(article.id(), page).await?;
+        Ok(CommentList {
+            comments: views::comments(&app.store, viewer.as_deref(), page.comments).await?,
+            next_cursor: page.next.map(cursor::comments),
+        })
     })
+    .await?;
+    response::ok(&list)
 }

@@ -30,10 +30,7 @@ use shared::{
 /// second, and one whose writes meet throttling a few more.
 const MARGIN: Duration = Duration::from_secs(10);
 
-pub async fn handler(
-    app: &App,
-    event: LambdaEvent<Event>,
-) -> Result<DynamoDbEventResponse, Error> {
+pub async fn handler(app: &App, event: LambdaEvent<Event>) -> Result<DynamoDbEventResponse, Error> {
     let deadline = deadline(event.context.deadline());
     Ok(process(&app.store, event.payload.records, deadline).await)
 }

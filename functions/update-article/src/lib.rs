@@ -73,5 +73,5 @@ pub async fn handler(app: &App, req: Request) -> Answer {
         tag_list,
     };
     let article = articles.update(article, &editor, &changes).await?;
-    response::ok(&ArticleBody::new(&app.store, Some(&editor), article).await?)
+    response::ok(&ArticleBody::after_write(&app.store, &editor, article).await?)
 }

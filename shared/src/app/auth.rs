@@ -15,7 +15,7 @@
 //! `exp` and `sub` required and checked with 30 s of leeway, `sid` and
 //! `sat` required; `jsonwebtoken` refuses unknown `crit` headers.
 
-use std::time::Duration;
+use std::{future::Future, time::Duration};
 
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use lambda_http::{Request, http::header};
@@ -161,6 +161,44 @@ pub async fn optional_user(app: &App, req: &Request) -> Result<Option<String>, A
         Some(_) => require_user(app, req).await.map(Some),
         None => Ok(None),
     }
+}
+
+/// Whether a read needs a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Token {
+    Required,
+    Optional,
+}
+
+/// Answers a read for the viewer a token names (`None` without one) while
+/// the viewer's session is checked, so the check adds a call but no round
+/// trip: the read is harmless before the check, and its answer is dropped
+/// for the check's 401. Only for routes that write nothing a client asked
+/// for (the `GET`s); a write checks first.
+pub async fn reading<T, Fut>(
+    app: &App,
+    req: &Request,
+    token: Token,
+    read: impl FnOnce(Option<String>) -> Fut,
+) -> Result<T, ApiError>
+where
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let caller = token_caller(app, req)?;
+    if caller.is_none() && token == Token::Required {
+        return Err(ApiError::token_missing());
+    }
+    let viewer = caller.as_ref().map(|caller| caller.id.clone());
+    let session = async {
+        let Some(caller) = caller else {
+            return Ok(());
+        };
+        let state = app.store.users().state(&caller.id).await?;
+        check(caller, state.as_ref()).map(drop)
+    };
+    let (session, answer) = futures::join!(session, read(viewer));
+    session?;
+    answer
 }
 
 /// The caller and their profile, in one read of the user's partition.

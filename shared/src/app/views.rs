@@ -7,7 +7,8 @@ use crate::{
     ground::error::ApiError,
     store::{
         Store,
-        pages::Shown,
+        pages::{Context, Shown},
+        records::Shows,
         records::{ArticleRecord, CommentRecord, UserRecord},
     },
 };
@@ -146,11 +147,7 @@ impl ArticleList {
 
 /// Articles as a page's viewer sees them; an article whose author is gone
 /// is left out.
-fn articles(
-    records: Vec<ArticleRecord>,
-    context: &crate::store::pages::Context,
-    with_body: bool,
-) -> Vec<Article> {
+fn articles(records: Vec<ArticleRecord>, context: &Context, with_body: bool) -> Vec<Article> {
     records
         .into_iter()
         .filter_map(|a| {
@@ -172,37 +169,44 @@ fn articles(
 }
 
 impl ArticleBody {
-    /// One article as `viewer` sees it, with the body it was read with.
-    pub async fn new(
-        store: &Store,
-        viewer: Option<&str>,
-        article: ArticleRecord,
-    ) -> Result<Self, ApiError> {
+    /// One article as read with its body and context.
+    pub fn new(article: ArticleRecord, context: &Context) -> Result<Self, ApiError> {
         if article.body.is_none() {
             return Err(ApiError::internal(format!(
                 "article {} was read without its body",
                 article.id
             )));
         }
-        let ids = [article.id.clone()];
-        let context = store
-            .context(viewer, std::slice::from_ref(&article.author_id), &ids)
-            .await?;
-        articles(vec![article], &context, true)
+        articles(vec![article], context, true)
             .pop()
             .map(|article| Self { article })
             .ok_or_else(|| ApiError::internal("article author is missing"))
     }
 
-    /// The article as stored now, as `viewer` sees it: after a write, so its
-    /// counts include every other caller's changes too.
-    pub async fn fresh(store: &Store, viewer: &str, id: &str) -> Result<Self, ApiError> {
-        let article = store
-            .articles()
-            .get_with_body(id)
+    /// `article` as its writer `viewer` just left it (with the body the
+    /// write had), its favorites count as it is now: one read of its
+    /// counters, its author and the viewer's favorite and follow.
+    pub async fn after_write(
+        store: &Store,
+        viewer: &str,
+        mut article: ArticleRecord,
+    ) -> Result<Self, ApiError> {
+        let (now, context) = store
+            .article_seen_by(Some(viewer), &article.shows(), false)
             .await?
             .ok_or(ApiError::NotFound("article"))?;
-        Self::new(store, Some(viewer), article).await
+        article.favorites_count = now.favorites_count;
+        Self::new(article, &context)
+    }
+
+    /// The article as stored now, with its body, as `viewer` sees it: after
+    /// a favorite, so its count includes every other caller's too.
+    pub async fn fresh(store: &Store, viewer: &str, article: &Shows) -> Result<Self, ApiError> {
+        let (article, context) = store
+            .article_seen_by(Some(viewer), article, true)
+            .await?
+            .ok_or(ApiError::NotFound("article"))?;
+        Self::new(article, &context)
     }
 }
 
@@ -213,7 +217,7 @@ pub async fn comments(
     records: Vec<CommentRecord>,
 ) -> Result<Vec<Comment>, ApiError> {
     let authors: Vec<String> = records.iter().map(|c| c.author_id.clone()).collect();
-    let context = store.context(viewer, &authors, &[]).await?;
+    let context = store.context(viewer, &authors).await?;
     Ok(records
         .into_iter()
         .filter_map(|c| {

@@ -2,21 +2,21 @@
 //!
 //! An article is a few items under its immutable id: the head (title,
 //! description, tags, author, times, version), the body apart from it, and
-//! small counters (favorites, in shards, and the comment sequence). Its slug
-//! is a claim item pointing at the id. Each list it belongs to (all, by
-//! author, by tag) holds an entry item, and each list has a counter.
+//! the comment sequence. Its slug is a claim item naming the id, author and
+//! creation time. Each list it belongs to (all, by author, by tag) holds an
+//! entry item, and each list has a counter. Its favorites are counted on
+//! the head and on its all-articles entry.
 //! Creating, editing or deleting an article writes the article, its entries
 //! and the counters in one transaction, so lists and counts never disagree.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use futures::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     ground::{
         clock,
         error::ApiError,
-        keys::{self, ArticlePart, Item, Key, Position},
+        keys::{self, Position},
     },
     table::{Expr, Slot, Tx, UpdateExpr, from_item},
 };
@@ -24,31 +24,36 @@ use crate::{
 use super::{
     Articles,
     jobs::Job,
-    records::{ArticleRecord, Published},
+    pages::{Assembly, Context},
+    records::{ArticleRecord, BodyItem, Published, Shows},
     requests::CreateRequest,
     slug,
     users::{self, Counter},
 };
 
 #[derive(Serialize, Deserialize)]
-struct BodyItem {
-    body: String,
-}
-
-#[derive(Serialize, Deserialize)]
-struct FavoritesShard {
-    favorites: i64,
-}
-
-#[derive(Serialize, Deserialize)]
 struct CommentSequence {
     comment_seq: u64,
 }
 
-/// A slug claim: which article holds the slug.
+/// A slug claim: which article holds the slug, its author and creation
+/// time (so one batched read gets the article, its counters and its
+/// author's profile).
 #[derive(Serialize, Deserialize)]
-struct ArticleRef {
-    article_id: String,
+pub(crate) struct ArticleRef {
+    pub(crate) article_id: String,
+    pub(crate) author_id: String,
+    pub(crate) created_at: String,
+}
+
+impl From<&ArticleRecord> for ArticleRef {
+    fn from(article: &ArticleRecord) -> Self {
+        Self {
+            article_id: article.id.clone(),
+            author_id: article.author_id.clone(),
+            created_at: article.created_at.clone(),
+        }
+    }
 }
 
 pub struct NewArticle {
@@ -74,37 +79,6 @@ const SLUG_ATTEMPTS: usize = 4;
 /// How often an edit or deletion that lost a race is re-read and tried again.
 const EDIT_ATTEMPTS: usize = 4;
 
-/// Articles of a page read at the same time (one query each).
-const PAGE_CONCURRENCY: usize = 16;
-
-/// More than an article's head and counters ever number (1 + 1 +
-/// `FAVORITE_SHARDS`), so one query reads them all.
-const PARTS_LIMIT: usize = 16;
-
-/// The head, counters and (if read) body of one article from the items of
-/// one query of its partition; `None` without a head.
-fn assemble(items: Vec<Item>) -> Result<Option<ArticleRecord>, ApiError> {
-    let (mut head, mut favorites, mut body) = (None, 0, None);
-    for item in items {
-        let Some(key) = Key::of(&item) else { continue };
-        match keys::article_part(&key.sk) {
-            Some(ArticlePart::Head) => head = Some(from_item::<ArticleRecord>(item)?),
-            Some(ArticlePart::Body) => body = Some(from_item::<BodyItem>(item)?.body),
-            Some(ArticlePart::FavoritesShard) => {
-                favorites += from_item::<FavoritesShard>(item)?.favorites;
-            }
-            Some(ArticlePart::CommentSequence) | None => {}
-        }
-    }
-    Ok(head.map(|mut article| {
-        // A shard can dip below zero (an unfavorite takes from any shard);
-        // the sum cannot.
-        article.favorites_count = favorites.max(0);
-        article.body = body;
-        article
-    }))
-}
-
 /// The transaction item that makes a write land only while article `id`
 /// exists: nothing (a comment, a feed entry) outlives the deletion whose
 /// cleanup would remove it.
@@ -113,13 +87,13 @@ pub(crate) fn must_exist(tx: &mut Tx<'_>, id: &str) -> Slot {
 }
 
 /// Each tag's list entry and counter, added (`delta` 1) or removed (-1).
-fn tag_writes(tx: &mut Tx<'_>, position: &Position, tags: &[String], delta: i64) {
+fn tag_writes(tx: &mut Tx<'_>, position: &Position, author_id: &str, tags: &[String], delta: i64) {
     for tag in tags {
-        let entry = keys::articles_by_tag(tag).entry(position);
+        let list = keys::articles_by_tag(tag);
         if delta > 0 {
-            tx.put_item(entry.to_map(), None);
+            tx.put_item(list.entry_item(position, author_id), None);
         } else {
-            tx.delete(&entry);
+            tx.delete(&list.entry(position));
         }
         let counter = UpdateExpr::new()
             .set(
@@ -162,9 +136,7 @@ impl Articles<'_> {
         let body = BodyItem { body: new.body };
         let position = article.position();
         for _ in 0..SLUG_ATTEMPTS {
-            let reference = ArticleRef {
-                article_id: article.id.clone(),
-            };
+            let reference = ArticleRef::from(&article);
             let mut tx = self.table().tx("create article");
             let head = tx.put_new(&keys::article(&article.id), &article)?;
             let slug_claim = tx.put_new(&keys::slug(&article.slug), &reference)?;
@@ -173,26 +145,21 @@ impl Articles<'_> {
                 &keys::article_alive(&article.id),
                 &CommentSequence { comment_seq: 0 },
             )?;
-            for shard in 0..keys::FAVORITE_SHARDS {
-                tx.put(
-                    &keys::favorites_shard(&article.id, shard),
-                    &FavoritesShard { favorites: 0 },
-                )?;
-            }
             tx.put_item(
-                keys::all_articles_of(&article.id).entry(&position).to_map(),
+                keys::all_articles_of(&article.id).entry_item(&position, &article.author_id),
                 None,
             );
             tx.add(&keys::article_counter_of(&article.id), "count", 1);
             tx.put_item(
                 keys::articles_by_author(&article.author_id)
-                    .entry(&position)
-                    .to_map(),
+                    .entry_item(&position, &article.author_id),
                 None,
             );
             let author = users::count(&mut tx, &article.author_id, Counter::Articles, 1);
-            let claim = request.claim(&mut tx, &article.id)?;
-            tag_writes(&mut tx, &position, &article.tag_list, 1);
+            // The claim names the article by its position, which the
+            // article's counters are read by.
+            let claim = request.claim(&mut tx, position.as_str())?;
+            tag_writes(&mut tx, &position, &article.author_id, &article.tag_list, 1);
             match tx.commit().await? {
                 Ok(()) => {
                     article.body = Some(body.body);
@@ -202,10 +169,14 @@ impl Articles<'_> {
                 }
                 // Checked first: a retry also finds its own slug taken.
                 Err(refused) if refused.by(claim) => {
-                    if let Some(id) = request.claimed(self.table()).await? {
-                        match self.get_with_body(&id).await? {
+                    if let Some(target) = request.claimed(self.table()).await? {
+                        let made = match Position::parse(&target) {
+                            Some(at) => self.get_with_body(&at).await?,
+                            None => None,
+                        };
+                        match made {
                             Some(made) => return Ok(made),
-                            None => request.replace_stale(id),
+                            None => request.replace_stale(target),
                         }
                     }
                 }
@@ -219,31 +190,36 @@ impl Articles<'_> {
         Err(ApiError::Unavailable(format!("no free slug for {base}")))
     }
 
-    /// The article (head and counts, no body), if it exists.
-    pub async fn get(self, id: &str) -> Result<Option<ArticleRecord>, ApiError> {
-        let parts = keys::article_parts(id);
-        let items = self
-            .table()
-            .query_range(
-                "get article",
-                &parts.pk,
-                parts.summary_prefix,
-                None,
-                PARTS_LIMIT,
-            )
-            .await?;
-        assemble(items)
+    /// The article at `position` (head and counters, no body), if it
+    /// exists: one batched read.
+    pub async fn get(self, position: &Position) -> Result<Option<ArticleRecord>, ApiError> {
+        self.read(position, false).await
     }
 
-    /// The article with its body, in one read of its partition.
-    pub async fn get_with_body(self, id: &str) -> Result<Option<ArticleRecord>, ApiError> {
-        let parts = keys::article_parts(id);
-        let (low, high) = parts.with_body;
-        let items = self
-            .table()
-            .query_range("get article", &parts.pk, low, Some(high), PARTS_LIMIT + 1)
-            .await?;
-        assemble(items)
+    /// The article at `position` with its body, in one batched read.
+    pub async fn get_with_body(
+        self,
+        position: &Position,
+    ) -> Result<Option<ArticleRecord>, ApiError> {
+        self.read(position, true).await
+    }
+
+    async fn read(
+        self,
+        position: &Position,
+        body: bool,
+    ) -> Result<Option<ArticleRecord>, ApiError> {
+        let mut assembly = Assembly::default();
+        let shows = Shows {
+            position: position.clone(),
+            author_id: String::new(),
+            counted: None,
+        };
+        let keys = assembly.keys(&shows, body);
+        for item in self.table().batch_get("get article", keys).await? {
+            assembly.take(item)?;
+        }
+        Ok(assembly.article(position.article_id()))
     }
 
     /// Whether article `id` exists (its marker item is there).
@@ -253,37 +229,72 @@ impl Articles<'_> {
             .await
     }
 
-    /// The id of the article a slug names; 404 `article: not found` otherwise.
-    async fn slug_holder(self, slug: &str) -> Result<String, ApiError> {
+    /// The article a slug names and its author; 404 `article: not found`
+    /// otherwise.
+    pub async fn slug_holder(self, slug: &str) -> Result<Shows, ApiError> {
         let Some(item) = self.table().get("get slug", &keys::slug(slug)).await? else {
             return Err(ApiError::NotFound("article"));
         };
-        Ok(from_item::<ArticleRef>(item)?.article_id)
+        let claim: ArticleRef = from_item(item)?;
+        Ok(Shows {
+            position: Position::new(&claim.created_at, &claim.article_id),
+            author_id: claim.author_id,
+            counted: None,
+        })
     }
 
-    /// The article a slug names (head and counts); 404 otherwise.
-    pub async fn by_slug(self, slug: &str) -> Result<ArticleRecord, ApiError> {
-        let id = self.slug_holder(slug).await?;
-        self.get(&id).await?.ok_or(ApiError::NotFound("article"))
-    }
-
-    /// The article a slug names, with its body; 404 otherwise.
-    pub async fn by_slug_with_body(self, slug: &str) -> Result<ArticleRecord, ApiError> {
-        let id = self.slug_holder(slug).await?;
-        self.get_with_body(&id)
+    /// The article a slug names, with its body, as `viewer` sees it: the
+    /// slug's claim, then one read of the article, its author and the
+    /// viewer's favorite and follow; 404 otherwise.
+    pub async fn by_slug_seen_by(
+        self,
+        slug: &str,
+        viewer: Option<&str>,
+    ) -> Result<(ArticleRecord, Context), ApiError> {
+        let article = self.slug_holder(slug).await?;
+        self.store()
+            .article_seen_by(viewer, &article, true)
             .await?
             .ok_or(ApiError::NotFound("article"))
     }
 
-    /// The articles with these ids (heads and counts), in this order;
-    /// missing ones are skipped. One query per article, a few at a time.
-    pub async fn by_ids(self, ids: &[String]) -> Result<Vec<ArticleRecord>, ApiError> {
-        let found: Vec<Option<ArticleRecord>> = stream::iter(ids.to_vec())
-            .map(|id| async move { self.get(&id).await })
-            .buffered(PAGE_CONCURRENCY)
-            .try_collect()
-            .await?;
-        Ok(found.into_iter().flatten().collect())
+    /// The article a slug names (head and counts); 404 otherwise.
+    pub async fn by_slug(self, slug: &str) -> Result<ArticleRecord, ApiError> {
+        let at = self.slug_holder(slug).await?.position;
+        self.get(&at).await?.ok_or(ApiError::NotFound("article"))
+    }
+
+    /// The article a slug names, with its body; 404 otherwise.
+    pub async fn by_slug_with_body(self, slug: &str) -> Result<ArticleRecord, ApiError> {
+        let at = self.slug_holder(slug).await?.position;
+        self.get_with_body(&at)
+            .await?
+            .ok_or(ApiError::NotFound("article"))
+    }
+
+    /// The articles at these positions that still exist, as a job knows
+    /// them, in this order. One batched read of their heads per hundred.
+    pub async fn published(self, positions: &[Position]) -> Result<Vec<Published>, ApiError> {
+        let reads = positions.chunks(100).map(|chunk| {
+            let keys = chunk
+                .iter()
+                .map(|at| keys::article(at.article_id()))
+                .collect();
+            self.table().batch_get("get articles", keys)
+        });
+        let mut assembly = Assembly::default();
+        for item in futures::future::try_join_all(reads)
+            .await?
+            .into_iter()
+            .flatten()
+        {
+            assembly.take(item)?;
+        }
+        Ok(positions
+            .iter()
+            .filter_map(|at| assembly.article(at.article_id()))
+            .map(|article| Published::from(&article))
+            .collect())
     }
 
     /// Applies `changes` as user `editor`, starting from `current` as read
@@ -308,15 +319,15 @@ impl Articles<'_> {
             }
             match self.try_update(&current, changes).await? {
                 Some(updated) => return Ok(updated),
-                None => current = self.reread(&current.id).await?,
+                None => current = self.reread(&current.position()).await?,
             }
         }
         Err(ApiError::Changed("article"))
     }
 
     /// The article again, after a write conditioned on an older version failed.
-    async fn reread(self, id: &str) -> Result<ArticleRecord, ApiError> {
-        self.get_with_body(id)
+    async fn reread(self, position: &Position) -> Result<ArticleRecord, ApiError> {
+        self.get_with_body(position)
             .await?
             .ok_or(ApiError::NotFound("article"))
     }
@@ -411,23 +422,14 @@ impl Articles<'_> {
             } else {
                 let held = Expr::equals("article_id", AttributeValue::S(current.id.clone()));
                 tx.delete_if(&keys::slug(&current.slug), Some(held));
-                let reference = ArticleRef {
-                    article_id: current.id.clone(),
-                };
-                Some(tx.put_new(&keys::slug(&updated.slug), &reference)?)
+                Some(tx.put_new(&keys::slug(&updated.slug), &ArticleRef::from(current))?)
             };
-            tag_writes(&mut tx, &position, &removed, -1);
-            tag_writes(&mut tx, &position, &added, 1);
+            tag_writes(&mut tx, &position, &current.author_id, &removed, -1);
+            tag_writes(&mut tx, &position, &current.author_id, &added, 1);
             match tx.commit().await? {
-                Ok(()) => {
-                    // Favorites change the counters without a new version;
-                    // show the count as it is now.
-                    updated.favorites_count = self
-                        .get(&current.id)
-                        .await?
-                        .map_or(updated.favorites_count, |a| a.favorites_count);
-                    return Ok(Some(updated));
-                }
+                // Favorites change the counters without a new version: the
+                // count as it is now is read with the answer's context.
+                Ok(()) => return Ok(Some(updated)),
                 Err(refused) if refused.by(head) => return Ok(None),
                 Err(refused) if refused.by(author) => return Err(ApiError::token_invalid()),
                 Err(refused) if new_claim.is_some_and(|slot| refused.by(slot)) => continue,
@@ -463,14 +465,17 @@ impl Articles<'_> {
             let slug_claim = tx.delete_if(&keys::slug(&article.slug), Some(held));
             tx.delete(&keys::article_body(&article.id));
             tx.delete(&keys::article_alive(&article.id));
-            for shard in 0..keys::FAVORITE_SHARDS {
-                tx.delete(&keys::favorites_shard(&article.id, shard));
-            }
             tx.delete(&keys::all_articles_of(&article.id).entry(&position));
             tx.add(&keys::article_counter_of(&article.id), "count", -1);
             tx.delete(&keys::articles_by_author(&article.author_id).entry(&position));
             let author = users::count(&mut tx, &article.author_id, Counter::Articles, -1);
-            tag_writes(&mut tx, &position, &article.tag_list, -1);
+            tag_writes(
+                &mut tx,
+                &position,
+                &article.author_id,
+                &article.tag_list,
+                -1,
+            );
             match tx.commit().await? {
                 Ok(()) => {
                     let job = Job::Unpublish(Published::from(&article));
@@ -478,7 +483,7 @@ impl Articles<'_> {
                     return Ok(());
                 }
                 Err(refused) if refused.by(head) || refused.by(slug_claim) => {
-                    article = self.reread(&article.id).await?;
+                    article = self.reread(&position).await?;
                 }
                 Err(refused) if refused.by(author) => return Err(ApiError::token_invalid()),
                 Err(refused) => return Err(refused.unexpected()),

@@ -5,11 +5,13 @@
 //! (`attribute_exists`): a favorite never outlives its article's deletion,
 //! and a token for a missing user never creates a counter.
 //!
-//! The article's count is sharded (`keys::FAVORITE_SHARDS` items, summed on
-//! read): each favorite adds to one shard at random, so a popular article's
-//! favorites are spread over several items rather than held to one item's
-//! write ceiling. An unfavorite takes from any shard; only the sum is a
-//! count.
+//! The article's count is kept on two items, summed on read: its head and
+//! its all-articles entry (`keys::favorite_counters`). Each favorite adds
+//! to one of them at random, so a popular article's favorites take turns on
+//! two items rather than one, in two partitions; a page of the all-articles
+//! list has the entry's share from its own query, and any other page reads
+//! the entry with the head: two keys an article in one batched read. An
+//! unfavorite takes from either; only the sum is a count.
 
 use crate::{
     ground::{
@@ -25,11 +27,15 @@ use super::{
     users::{self, Counter},
 };
 
-/// A shard picked at random, so concurrent favorites of one article rarely
-/// meet on one item.
-fn any_shard(article_id: &str) -> keys::Key {
-    let random = uuid::Uuid::new_v4().as_u128() as u32;
-    keys::favorites_shard(article_id, random % keys::FAVORITE_SHARDS)
+/// One of the article's two counters, at random, so concurrent favorites
+/// of one article meet on one item half as often.
+fn any_counter(position: &Position) -> keys::Key {
+    let [head, counter] = keys::favorite_counters(position);
+    if uuid::Uuid::new_v4().as_u128().is_multiple_of(2) {
+        head
+    } else {
+        counter
+    }
 }
 
 /// Whether a change adds a favorite or takes it away.
@@ -47,7 +53,7 @@ pub(crate) struct Layout {
     pub(crate) favoriter: Option<Slot>,
 }
 
-/// A favorite of `article_id` (at `position` in every list) by `user_id`,
+/// A favorite of `article_id` (at `position` in every list, by `author_id`) by `user_id`,
 /// made or taken away in `tx`: the favorite, the favoriter's list entry,
 /// and (with `count`) the favoriter's count. The article's own count is
 /// the caller's: a deleted article has none left to change.
@@ -55,12 +61,14 @@ pub(crate) fn layout(
     tx: &mut Tx<'_>,
     article_id: &str,
     position: &Position,
+    author_id: &str,
     user_id: &str,
     toggle: Toggle,
     count: bool,
 ) -> Result<Layout, ApiError> {
     let key = keys::favorite(article_id, user_id);
-    let entry = keys::articles_favorited_by(user_id).entry(position);
+    let list = keys::articles_favorited_by(user_id);
+    let entry = list.entry(position);
     let favorite = match toggle {
         Toggle::On => {
             let favorite = Favorite {
@@ -68,7 +76,7 @@ pub(crate) fn layout(
                 article_id: article_id.to_owned(),
             };
             let slot = tx.put_new(&key, &favorite)?;
-            tx.put_item(entry.to_map(), None);
+            tx.put_item(list.entry_item(position, author_id), None);
             slot
         }
         Toggle::Off => {
@@ -106,17 +114,19 @@ impl Favorites<'_> {
             Toggle::On => "favorite",
             Toggle::Off => "unfavorite",
         });
+        let position = article.position();
         let made = layout(
             &mut tx,
             &article.id,
-            &article.position(),
+            &position,
+            &article.author_id,
             user_id,
             toggle,
             true,
         )?;
-        // The shard must exist: the article is still there.
+        // The counter must exist: the article is still there.
         let delta = if toggle == Toggle::On { 1 } else { -1 };
-        let shard = tx.bump(&any_shard(&article.id), "favorites", delta);
+        let shard = tx.bump(&any_counter(&position), keys::FAVORITES, delta);
         match tx.commit().await? {
             Ok(()) => Ok(()),
             Err(refused) if made.favoriter.is_some_and(|s| refused.by(s)) => {

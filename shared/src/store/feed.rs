@@ -77,18 +77,18 @@ impl Feed<'_> {
     pub async fn page(self, reader: &str, page: &Page) -> Result<Shown, ApiError> {
         let store = self.store();
         let lists = [keys::feed(reader)];
-        let listed = store.lists().page("feed", &lists, page);
-        let counts = store.users().counts(reader);
-        let (listed, counts) = futures::try_join!(listed, counts)?;
-        let positions = listed.positions.clone();
-        let page = store.lists().heads(listed, counts.feed()).await?;
-        let found: HashSet<&str> = page.articles.iter().map(|a| a.id.as_str()).collect();
+        let listed = store.lists().page("feed", &lists, page).await?;
+        let positions: Vec<Position> = listed.entries.iter().map(|e| e.position.clone()).collect();
+        let mut shown = store
+            .lists()
+            .show(listed, Counter::Feed.of(reader), Some(reader))
+            .await?;
+        let found: HashSet<&str> = shown.articles.iter().map(|a| a.id.as_str()).collect();
         let mut stale: Vec<Stale> = positions
             .into_iter()
             .filter(|p| !found.contains(p.article_id()))
             .map(Stale::Deleted)
             .collect();
-        let mut shown = store.show(Some(reader), page).await?;
         // An author unfollowed a moment ago may still have entries until the
         // purge has taken them out.
         let (kept, unfollowed): (Vec<_>, Vec<_>) = shown
@@ -118,7 +118,11 @@ impl Feed<'_> {
     /// Removes each stale entry with the reader's count, in a transaction
     /// of its own conditioned on it still being stale: whether each was
     /// (false: it was not stale any more, or already gone).
-    pub(crate) async fn remove_stale(self, reader: &str, stale: Vec<Stale>) -> Vec<Result<bool, ApiError>> {
+    pub(crate) async fn remove_stale(
+        self,
+        reader: &str,
+        stale: Vec<Stale>,
+    ) -> Vec<Result<bool, ApiError>> {
         futures::stream::iter(stale)
             .map(|stale| async move {
                 let mut tx = self.table().tx("drop stale feed entry");
@@ -169,10 +173,12 @@ impl Feed<'_> {
         article: &Published,
         change: Change,
     ) -> Result<bool, ApiError> {
-        let entry = keys::feed(reader).entry(&article.position());
+        let feed = keys::feed(reader);
+        let entry = feed.entry(&article.position());
         let mut tx = self.table().tx("change feed entry");
         if change == Change::Add {
-            tx.put_item(entry.to_map(), Some(Expr::not_exists(keys::PK)));
+            let item = feed.entry_item(&article.position(), &article.author_id);
+            tx.put_item(item, Some(Expr::not_exists(keys::PK)));
             users::count(&mut tx, reader, Counter::Feed, 1);
             // Only while the reader follows the author and the article is
             // there: an unfollow or a deletion that lands first wins, and
@@ -215,7 +221,8 @@ impl Feed<'_> {
             for article in &left {
                 let entry = feed.entry(&article.position());
                 if change == Change::Add {
-                    let put = tx.put_item(entry.to_map(), Some(Expr::not_exists(keys::PK)));
+                    let item = feed.entry_item(&article.position(), author);
+                    let put = tx.put_item(item, Some(Expr::not_exists(keys::PK)));
                     let alive = tx.must_exist(&keys::article_alive(&article.id));
                     slots.push((put, Some(alive)));
                 } else {

@@ -324,7 +324,9 @@ impl Jobs<'_> {
         let mut seen = 0;
         loop {
             let n = match budget {
-                Budget::First(n) if cursor.phase != Phase::Feed || seen >= n => return Ok(progress),
+                Budget::First(n) if cursor.phase != Phase::Feed || seen >= n => {
+                    return Ok(progress);
+                }
                 Budget::First(n) => (n - seen).min(JOB_PAGE),
                 Budget::Until(deadline) if Instant::now() >= deadline => return Ok(progress),
                 Budget::Until(_) => JOB_PAGE,
@@ -522,14 +524,26 @@ impl Jobs<'_> {
                 if !self.article_exists(&article.id).await? {
                     return Ok((Progress::default(), None, 0));
                 }
-                let (done, next, read) = self.followers_page(article, cursor, n, Change::Add).await?;
-                Ok((done, next.map(|below| Cursor { phase: Phase::Feed, below: Some(below) }), read))
+                let (done, next, read) =
+                    self.followers_page(article, cursor, n, Change::Add).await?;
+                Ok((
+                    done,
+                    next.map(|below| Cursor {
+                        phase: Phase::Feed,
+                        below: Some(below),
+                    }),
+                    read,
+                ))
             }
             (Job::Unpublish(article), Phase::Feed) => {
-                let (done, next, read) =
-                    self.followers_page(article, cursor, n, Change::Unpublish).await?;
+                let (done, next, read) = self
+                    .followers_page(article, cursor, n, Change::Unpublish)
+                    .await?;
                 let next = match next {
-                    Some(below) => Cursor { phase: Phase::Feed, below: Some(below) },
+                    Some(below) => Cursor {
+                        phase: Phase::Feed,
+                        below: Some(below),
+                    },
                     None => Cursor::at(Phase::Favorites),
                 };
                 Ok((done, Some(next), read))
@@ -561,10 +575,12 @@ impl Jobs<'_> {
                 Ok((done, next, removed))
             }
             (Job::Backfill { reader, author }, Phase::Feed) => {
-                self.articles_page(reader, author, cursor, n, Change::Add).await
+                self.articles_page(reader, author, cursor, n, Change::Add)
+                    .await
             }
             (Job::Purge { reader, author }, Phase::Feed) => {
-                self.articles_page(reader, author, cursor, n, Change::Purge).await
+                self.articles_page(reader, author, cursor, n, Change::Purge)
+                    .await
             }
             // No other job has other phases.
             _ => Ok((Progress::default(), None, 0)),
@@ -605,7 +621,9 @@ impl Jobs<'_> {
             changed: changed.into_iter().filter(|c| *c).count(),
             ..Progress::default()
         };
-        let next = (!walk.done()).then(|| walk.below().map(str::to_owned)).flatten();
+        let next = (!walk.done())
+            .then(|| walk.below().map(str::to_owned))
+            .flatten();
         Ok((done, next, items.len()))
     }
 
@@ -622,7 +640,9 @@ impl Jobs<'_> {
     ) -> Result<(Progress, Option<Cursor>, usize), ApiError> {
         let list = keys::articles_by_author(author);
         let mut walk = resume(Walk::new(list.pk.clone(), list.prefix), cursor);
-        let items = walk.next(self.table(), "list articles of author", n).await?;
+        let items = walk
+            .next(self.table(), "list articles of author", n)
+            .await?;
         let articles: Vec<Published> = items
             .iter()
             .filter_map(Key::of)
@@ -658,7 +678,11 @@ impl Jobs<'_> {
     /// Removes a page of a deleted article's favorites (removed ones are
     /// gone from the next read, so the first page is always the next):
     /// how many this run removed, and how many it read.
-    async fn favorites_page(self, article: &Published, n: usize) -> Result<(usize, usize), ApiError> {
+    async fn favorites_page(
+        self,
+        article: &Published,
+        n: usize,
+    ) -> Result<(usize, usize), ApiError> {
         let (pk, prefix) = keys::favorites_of_article(&article.id);
         let page = Walk::new(pk, prefix)
             .next(self.table(), "list favorites of deleted article", n)
@@ -687,7 +711,11 @@ impl Jobs<'_> {
 
     /// Removes one favorite of a deleted article with its list entry and
     /// the favoriter's count; false if another run removed it first.
-    async fn remove_favorite(self, article: &Published, item: keys::Item) -> Result<bool, ApiError> {
+    async fn remove_favorite(
+        self,
+        article: &Published,
+        item: keys::Item,
+    ) -> Result<bool, ApiError> {
         let favorite: Favorite = from_item(item)?;
         // The favoriter's count too, unless the favoriter is gone: then
         // there is no count to correct, and none to create.
@@ -697,6 +725,7 @@ impl Jobs<'_> {
                 &mut tx,
                 &article.id,
                 &article.position(),
+                &article.author_id,
                 &favorite.user_id,
                 Toggle::Off,
                 count,
@@ -708,7 +737,9 @@ impl Jobs<'_> {
                 Err(refused) => return Err(refused.unexpected()),
             }
         }
-        Err(ApiError::internal("favorite cleanup: refused without a count"))
+        Err(ApiError::internal(
+            "favorite cleanup: refused without a count",
+        ))
     }
 
     async fn article_exists(self, id: &str) -> Result<bool, ApiError> {

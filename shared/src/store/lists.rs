@@ -1,6 +1,9 @@
 //! Pages of the article lists: one list, or several merged (the
 //! all-articles shards), newest first, from an offset or after a position
-//! a client sent back as a cursor, with the list's count.
+//! a client sent back as a cursor, with the list's count. A page is two
+//! round trips: the list's query (a query per shard, at once), then one
+//! read of the page's articles, authors, the viewer's favorites and
+//! follows, and the count ([`super::pages`]).
 //!
 //! A page reads what it returns and what it skips, never more: each list is
 //! walked lazily, a chunk at a time, and only while its next entry could
@@ -10,20 +13,25 @@
 
 use std::collections::VecDeque;
 
-use serde::Deserialize;
-
 use crate::{
     ground::{
         error::ApiError,
         keys::{self, Item, Key, List, Position},
     },
-    table::{Bound, Walk, from_item},
+    table::{Bound, Walk, number},
 };
 
 use super::{
     Lists,
-    records::{ArticleRecord, UserRecord},
+    pages::{Ask, Shown},
+    records::{CountOf, Shows},
+    users::Counter,
 };
+
+/// A text attribute of an item.
+fn text(item: &Item, attr: &str) -> Option<String> {
+    item.get(attr)?.as_s().ok().cloned()
+}
 
 /// Where a page starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,105 +49,104 @@ pub struct Page {
     pub limit: usize,
 }
 
-/// A page of positions, newest first, and where the next page starts (none
+/// A page of entries, newest first, and where the next page starts (none
 /// when this page reaches the end of the list).
 #[derive(Debug, Clone, Default)]
 pub struct Listed {
-    pub positions: Vec<Position>,
+    pub entries: Vec<Shows>,
     pub next: Option<Position>,
 }
 
-/// Which articles a list shows. Users are passed resolved.
+/// What a read-back entry of `list` says: the article's place and author,
+/// and, on an all-articles entry, its share of the favorites count.
+fn entry(list: &List, item: &Item) -> Option<Shows> {
+    let key = Key::of(item)?;
+    let position = list.position_of(&key.sk)?;
+    let counted =
+        keys::all_articles_entry_of(&key).map(|_| number(item, keys::FAVORITES).unwrap_or(0));
+    Some(Shows {
+        position,
+        author_id: text(item, keys::ENTRY_AUTHOR)?,
+        counted,
+    })
+}
+
+/// Which articles a list shows. Users are passed by id.
 pub enum ArticleFilter<'a> {
     All,
-    Author(&'a UserRecord),
+    Author(&'a str),
     Tag(&'a str),
-    FavoritedBy(&'a UserRecord),
-}
-
-/// A page of articles, as stored.
-pub struct ArticlePage {
-    pub articles: Vec<ArticleRecord>,
-    /// All matches, not just this page's.
-    pub count: u64,
-    /// Where the next page starts; `None` on the last page.
-    pub next: Option<Position>,
+    FavoritedBy(&'a str),
 }
 
 /// One list being read: what is buffered, and how far it has been walked.
 struct Source {
     list: List,
     walk: Walk,
-    buffer: VecDeque<Position>,
+    buffer: VecDeque<Shows>,
 }
 
-/// Entries read per query when a chunk would be smaller: a query costs the
-/// same for a few ~100-byte entries as for one.
-const MIN_CHUNK: usize = 8;
+/// Entries read per query when a chunk would be smaller: a query is billed
+/// by the 4 KB, which holds a few dozen ~100-byte entries, so reading this
+/// many from each shard costs no more than reading a few, and a page of
+/// the default size never needs a second query of a shard, however its
+/// articles fall among them.
+const MIN_CHUNK: usize = 24;
 
 impl Lists<'_> {
-    /// A page of a list, newest first, and the list's total.
+    /// A page of a list as `viewer` sees it, newest first, with the list's
+    /// total: the list's query (each shard's, at once for all articles),
+    /// then one read of everything the page shows.
     pub async fn articles(
         self,
         filter: &ArticleFilter<'_>,
         page: &Page,
-    ) -> Result<ArticlePage, ApiError> {
+        viewer: Option<&str>,
+    ) -> Result<Shown, ApiError> {
         let lists: Vec<List> = match filter {
             ArticleFilter::All => keys::all_articles(),
-            ArticleFilter::Author(user) => vec![keys::articles_by_author(&user.id)],
+            ArticleFilter::Author(user) => vec![keys::articles_by_author(user)],
             ArticleFilter::Tag(tag) => vec![keys::articles_by_tag(tag)],
-            ArticleFilter::FavoritedBy(user) => vec![keys::articles_favorited_by(&user.id)],
+            ArticleFilter::FavoritedBy(user) => vec![keys::articles_favorited_by(user)],
         };
-        let listed = self.page("list articles", &lists, page);
-        let count = self.count(filter);
-        let (listed, count) = futures::try_join!(listed, count)?;
-        self.heads(listed, count).await
+        let count = match filter {
+            ArticleFilter::All => CountOf {
+                keys: keys::article_counters(),
+                attr: "count",
+            },
+            ArticleFilter::Tag(tag) => CountOf {
+                keys: vec![keys::tag_counter(tag)],
+                attr: keys::TAGS_INDEX_SK,
+            },
+            ArticleFilter::Author(user) => Counter::Articles.of(user),
+            ArticleFilter::FavoritedBy(user) => Counter::Favorites.of(user),
+        };
+        let listed = self.page("list articles", &lists, page).await?;
+        self.show(listed, count, viewer).await
     }
 
-    /// The articles a page of positions names, with the list's total.
-    pub(crate) async fn heads(self, listed: Listed, count: u64) -> Result<ArticlePage, ApiError> {
-        let ids: Vec<String> = listed
-            .positions
-            .iter()
-            .map(|p| p.article_id().to_owned())
-            .collect();
-        Ok(ArticlePage {
-            articles: self.store().articles().by_ids(&ids).await?,
-            count,
+    /// `listed` as `viewer` sees it, with the count `count` keeps.
+    pub(crate) async fn show(
+        self,
+        listed: Listed,
+        count: CountOf,
+        viewer: Option<&str>,
+    ) -> Result<Shown, ApiError> {
+        let read = self
+            .store()
+            .read(Ask {
+                viewer,
+                articles: &listed.entries,
+                extra: count.keys.clone(),
+                ..Ask::default()
+            })
+            .await?;
+        Ok(Shown {
+            articles: read.articles,
+            count: count.in_items(&read.extra),
             next: listed.next,
+            context: read.context,
         })
-    }
-
-    async fn count(self, filter: &ArticleFilter<'_>) -> Result<u64, ApiError> {
-        #[derive(Deserialize)]
-        struct Counter {
-            #[serde(default, alias = "uses")]
-            count: i64,
-        }
-        let total = |items: Vec<Item>| -> Result<u64, ApiError> {
-            let mut sum = 0;
-            for item in items {
-                sum += from_item::<Counter>(item)?.count;
-            }
-            Ok(u64::try_from(sum).unwrap_or(0))
-        };
-        let users = self.store().users();
-        match filter {
-            ArticleFilter::All => total(
-                self.table()
-                    .batch_get("count articles", keys::article_counters())
-                    .await?,
-            ),
-            ArticleFilter::Tag(tag) => total(
-                self.table()
-                    .get("count tag", &keys::tag_counter(tag))
-                    .await?
-                    .into_iter()
-                    .collect(),
-            ),
-            ArticleFilter::Author(user) => Ok(users.counts(&user.id).await?.articles()),
-            ArticleFilter::FavoritedBy(user) => Ok(users.counts(&user.id).await?.favorites()),
-        }
     }
 
     /// The page of `lists`, merged newest first, that `page` asks for.
@@ -185,33 +192,30 @@ impl Lists<'_> {
                 .filter(|s| s.buffer.is_empty() && !s.walk.done())
                 .map(|source| async move {
                     let items = source.walk.next(table, operation, chunk).await?;
-                    source.buffer.extend(
-                        items
-                            .iter()
-                            .filter_map(Key::of)
-                            .filter_map(|key| source.list.position_of(&key.sk)),
-                    );
+                    source
+                        .buffer
+                        .extend(items.iter().filter_map(|item| entry(&source.list, item)));
                     Ok::<_, ApiError>(())
                 });
             futures::future::try_join_all(refills).await?;
             let newest = sources
                 .iter()
                 .enumerate()
-                .filter_map(|(i, s)| s.buffer.front().map(|p| (i, p)))
+                .filter_map(|(i, s)| s.buffer.front().map(|e| (i, &e.position)))
                 .max_by(|a, b| a.1.cmp(b.1))
                 .map(|(i, _)| i);
             let Some(i) = newest else { break };
-            if let Some(position) = sources[i].buffer.pop_front() {
-                merged.push(position);
+            if let Some(entry) = sources[i].buffer.pop_front() {
+                merged.push(entry);
             }
         }
         let more = merged.len() > skip + page.limit;
-        let positions: Vec<Position> = merged.into_iter().skip(skip).take(page.limit).collect();
+        let entries: Vec<Shows> = merged.into_iter().skip(skip).take(page.limit).collect();
         let next = if more {
-            positions.last().cloned()
+            entries.last().map(|e| e.position.clone())
         } else {
             None
         };
-        Ok(Listed { positions, next })
+        Ok(Listed { entries, next })
     }
 }

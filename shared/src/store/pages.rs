@@ -1,18 +1,28 @@
-//! What a page shows beside its articles or comments: each author's
-//! profile, and for a signed-in viewer whether they follow each author and
-//! favorited each article. Read for the whole page at once, whatever its size.
+//! What a page shows, read at once: its articles (each head with its
+//! all-articles entry, which holds the other share of its favorites count,
+//! and the body where one article is shown), each
+//! author's profile, for a signed-in viewer whether they follow each author
+//! and favorited each article, and whatever count the page carries. Every
+//! key is known before the read (list entries and slug claims name their
+//! article's author), so it is one `BatchGetItem` of up to 100 keys
+//! (larger pages: one per hundred, at the same time), strongly consistent:
+//! a favorite shows in the count of every page read after it.
 
 use std::collections::{HashMap, HashSet};
 
+use futures::future::try_join_all;
+
 use crate::{
-    ground::{error::ApiError, keys},
+    ground::{
+        error::ApiError,
+        keys::{self, ArticlePart, Item, Key},
+    },
     table::from_item,
 };
 
 use super::{
     Store,
-    lists::ArticlePage,
-    records::{ArticleRecord, Favorite, Follow, UserRecord},
+    records::{ArticleRecord, BodyItem, EntryFavorites, Shows, UserRecord},
 };
 
 /// The authors of a page and the viewer's relation to them.
@@ -50,67 +60,223 @@ pub struct Shown {
     pub context: Context,
 }
 
+/// Articles assembled from their parts, read in any order and mixed with
+/// other items (a page's batched read): each head with its all-articles
+/// entry's share of the favorites count and, if read, its body.
+#[derive(Default)]
+pub(crate) struct Assembly {
+    heads: HashMap<String, ArticleRecord>,
+    favorites: HashMap<String, i64>,
+    bodies: HashMap<String, String>,
+}
+
+impl Assembly {
+    /// Takes `item` if it is a part of an article; gives it back otherwise.
+    pub(crate) fn take(&mut self, item: Item) -> Result<Option<Item>, ApiError> {
+        let Some(key) = Key::of(&item) else {
+            return Ok(Some(item));
+        };
+        if let Some(position) = keys::all_articles_entry_of(&key) {
+            let favorites = from_item::<EntryFavorites>(item)?.favorites;
+            self.counted(position.article_id(), favorites);
+            return Ok(None);
+        }
+        let (Some(id), Some(part)) = (keys::article_id_of(&key.pk), keys::article_part(&key.sk))
+        else {
+            return Ok(Some(item));
+        };
+        let id = id.to_owned();
+        match part {
+            ArticlePart::Head => {
+                self.heads.insert(id, from_item(item)?);
+            }
+            ArticlePart::Body => {
+                self.bodies.insert(id, from_item::<BodyItem>(item)?.body);
+            }
+            ArticlePart::CommentSequence => {}
+        }
+        Ok(None)
+    }
+
+    /// Adds the all-articles entry's share of article `id`'s favorites.
+    fn counted(&mut self, id: &str, favorites: i64) {
+        *self.favorites.entry(id.to_owned()).or_default() += favorites;
+    }
+
+    /// Article `id`, if its head was read: its count is the head's and the
+    /// entry's together (either can dip below zero, since an unfavorite
+    /// takes from either; the sum cannot).
+    pub(crate) fn article(&mut self, id: &str) -> Option<ArticleRecord> {
+        let mut article = self.heads.remove(id)?;
+        article.favorites_count =
+            (article.favorites_count + self.favorites.remove(id).unwrap_or(0)).max(0);
+        article.body = self.bodies.remove(id);
+        Some(article)
+    }
+
+    /// The items read of `article` (its head, its all-articles entry unless
+    /// the page has it already, and its body if `body`).
+    pub(crate) fn keys(&mut self, article: &Shows, body: bool) -> Vec<Key> {
+        let [head, entry] = keys::favorite_counters(&article.position);
+        let mut keys = vec![head];
+        match article.counted {
+            Some(favorites) => self.counted(article.id(), favorites),
+            None => keys.push(entry),
+        }
+        if body {
+            keys.push(keys::article_body(article.id()));
+        }
+        keys
+    }
+}
+
+/// What a page asks of its one read.
+#[derive(Default)]
+pub(crate) struct Ask<'a> {
+    /// The viewer, if signed in.
+    pub(crate) viewer: Option<&'a str>,
+    /// The page's articles, in order.
+    pub(crate) articles: &'a [Shows],
+    /// Whether each article's body is read too.
+    pub(crate) bodies: bool,
+    /// Users shown beside the articles (a page of comments' authors).
+    pub(crate) users: &'a [String],
+    /// Other items read with it (a count).
+    pub(crate) extra: Vec<Key>,
+}
+
+/// What the read found.
+pub(crate) struct Read {
+    /// The page's articles that exist, in the page's order.
+    pub(crate) articles: Vec<ArticleRecord>,
+    pub(crate) context: Context,
+    /// The `extra` items that exist.
+    pub(crate) extra: HashMap<Key, Item>,
+}
+
+/// Keys per `BatchGetItem`, DynamoDB's limit.
+const BATCH: usize = 100;
+
+/// The role of each key of a page's read.
+enum Role {
+    Part,
+    Author(String),
+    Follow(String),
+    Favorite(String),
+    Extra,
+}
+
 impl Store {
-    /// `page` with its context, as `viewer` sees it.
-    pub async fn show(&self, viewer: Option<&str>, page: ArticlePage) -> Result<Shown, ApiError> {
-        let authors: Vec<String> = page.articles.iter().map(|a| a.author_id.clone()).collect();
-        let ids: Vec<String> = page.articles.iter().map(|a| a.id.clone()).collect();
-        let context = self.context(viewer, &authors, &ids).await?;
-        Ok(Shown {
-            articles: page.articles,
-            count: page.count,
-            next: page.next,
+    /// Reads what `ask` names, in one batched read per hundred keys.
+    pub(crate) async fn read(&self, ask: Ask<'_>) -> Result<Read, ApiError> {
+        let mut roles: HashMap<Key, Role> = HashMap::new();
+        let mut order: Vec<Key> = Vec::new();
+        let mut add = |key: Key, role: Role| {
+            if let std::collections::hash_map::Entry::Vacant(slot) = roles.entry(key.clone()) {
+                slot.insert(role);
+                order.push(key);
+            }
+        };
+        let authors = ask
+            .articles
+            .iter()
+            .map(|a| &a.author_id)
+            .chain(ask.users.iter());
+        let mut assembly = Assembly::default();
+        for article in ask.articles {
+            for key in assembly.keys(article, ask.bodies) {
+                add(key, Role::Part);
+            }
+            if let Some(viewer) = ask.viewer {
+                add(
+                    keys::favorite(article.id(), viewer),
+                    Role::Favorite(article.id().to_owned()),
+                );
+            }
+        }
+        for author in authors {
+            add(keys::user(author), Role::Author(author.clone()));
+            if let Some(viewer) = ask.viewer.filter(|viewer| *viewer != author) {
+                add(keys::follow(viewer, author), Role::Follow(author.clone()));
+            }
+        }
+        for key in ask.extra {
+            add(key, Role::Extra);
+        }
+        let batches = order
+            .chunks(BATCH)
+            .map(|chunk| self.table().batch_get("read page", chunk.to_vec()));
+        let items = try_join_all(batches).await?;
+
+        let mut context = Context::default();
+        let mut extra = HashMap::new();
+        for item in items.into_iter().flatten() {
+            let Some(key) = Key::of(&item) else { continue };
+            match roles.remove(&key) {
+                Some(Role::Part) => {
+                    assembly.take(item)?;
+                }
+                Some(Role::Author(id)) => {
+                    context.authors.insert(id, from_item(item)?);
+                }
+                Some(Role::Follow(id)) => {
+                    context.following.insert(id);
+                }
+                Some(Role::Favorite(id)) => {
+                    context.favorited.insert(id);
+                }
+                Some(Role::Extra) => {
+                    extra.insert(key, item);
+                }
+                None => {}
+            }
+        }
+        let articles = ask
+            .articles
+            .iter()
+            .filter_map(|a| assembly.article(a.id()))
+            .collect();
+        Ok(Read {
+            articles,
             context,
+            extra,
         })
     }
 
-    /// The context of a page by `authors` (user ids, repeats allowed) of
-    /// `articles` (ids; none for comments) as `viewer` sees it.
+    /// The context of a page by `authors` (user ids, repeats allowed) as
+    /// `viewer` sees it: the authors' profiles and the viewer's follows of
+    /// them, in one read.
     pub async fn context(
         &self,
         viewer: Option<&str>,
         authors: &[String],
-        articles: &[String],
     ) -> Result<Context, ApiError> {
-        let unique: Vec<String> = authors
-            .iter()
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .cloned()
-            .collect();
-        let following = async {
-            let Some(viewer) = viewer else {
-                return Ok(HashSet::new());
-            };
-            let keys = unique.iter().map(|id| keys::follow(viewer, id)).collect();
-            self.table
-                .batch_get("get follows", keys)
-                .await?
-                .into_iter()
-                .map(|item| from_item::<Follow>(item).map(|f| f.followee_id))
-                .collect::<Result<HashSet<_>, _>>()
-        };
-        let favorited = async {
-            let Some(viewer) = viewer.filter(|_| !articles.is_empty()) else {
-                return Ok(HashSet::new());
-            };
-            let keys = articles
-                .iter()
-                .map(|id| keys::favorite(id, viewer))
-                .collect();
-            self.table
-                .batch_get("get favorites", keys)
-                .await?
-                .into_iter()
-                .map(|item| from_item::<Favorite>(item).map(|f| f.article_id))
-                .collect::<Result<HashSet<_>, _>>()
-        };
-        let (users, following, favorited) =
-            futures::try_join!(self.users_by_ids(&unique), following, favorited)?;
-        Ok(Context {
-            authors: users.into_iter().map(|u| (u.id.clone(), u)).collect(),
-            following,
-            favorited,
-        })
+        let read = self
+            .read(Ask {
+                viewer,
+                users: authors,
+                ..Ask::default()
+            })
+            .await?;
+        Ok(read.context)
+    }
+
+    /// One article (with its body if `body`) and its context, as `viewer`
+    /// sees it, in one read; `None` if it is gone.
+    pub async fn article_seen_by(
+        &self,
+        viewer: Option<&str>,
+        article: &Shows,
+        body: bool,
+    ) -> Result<Option<(ArticleRecord, Context)>, ApiError> {
+        let mut read = self
+            .read(Ask {
+                viewer,
+                articles: std::slice::from_ref(article),
+                bodies: body,
+                ..Ask::default()
+            })
+            .await?;
+        Ok(read.articles.pop().map(|found| (found, read.context)))
     }
 }

@@ -2,11 +2,14 @@
 //! kind of item that more than one entity touches. Every entity module
 //! builds on these; none of them is needed to read another's records.
 
-use std::fmt;
+use std::{collections::HashMap, fmt};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ground::keys::Position;
+use crate::{
+    ground::keys::{Item, Key, Position},
+    table::number,
+};
 
 // ---- users ------------------------------------------------------------------
 
@@ -87,7 +90,8 @@ impl UserCounts {
 // ---- articles ---------------------------------------------------------------
 
 /// An article as read: the head as stored, with the favorites count summed
-/// from its shards and, for single-article reads, the body.
+/// from its two counters (the head and its all-articles entry) and, for
+/// single-article reads, the body.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ArticleRecord {
     pub id: String,
@@ -103,8 +107,10 @@ pub struct ArticleRecord {
     /// edits and deletion are conditioned on the version they read.
     #[serde(default)]
     pub version: u64,
-    /// The sum of the favorites shards; never stored on the head.
-    #[serde(skip)]
+    /// Stored on the head: the head's share of the favorites count. As
+    /// read: the whole count, the head's and the all-articles entry's
+    /// together. Never written with the head: favorites change it with `ADD`.
+    #[serde(default, rename = "favorites", skip_serializing)]
     pub favorites_count: i64,
     /// Read only where one article is shown; never stored on the head.
     #[serde(skip)]
@@ -112,9 +118,67 @@ pub struct ArticleRecord {
 }
 
 impl ArticleRecord {
+    /// What a page read needs to know of it: its place and author.
+    pub fn shows(&self) -> Shows {
+        Shows {
+            position: self.position(),
+            author_id: self.author_id.clone(),
+            counted: None,
+        }
+    }
+
     /// Where the article stands in every list it belongs to.
     pub fn position(&self) -> Position {
         Position::new(&self.created_at, &self.id)
+    }
+}
+
+/// An article's body, an item apart from its head.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct BodyItem {
+    pub(crate) body: String,
+}
+
+/// The all-articles entry's share of an article's favorites count.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct EntryFavorites {
+    #[serde(default)]
+    pub(crate) favorites: i64,
+}
+
+/// An article a page shows: where it stands in every list (which names it
+/// and its entries), and its author.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shows {
+    pub position: Position,
+    pub author_id: String,
+    /// The favorites counted on its all-articles entry, when the page has
+    /// read that entry already (a page of the all-articles list).
+    pub counted: Option<i64>,
+}
+
+impl Shows {
+    pub fn id(&self) -> &str {
+        self.position.article_id()
+    }
+}
+
+/// Where a list's count is kept: the sum of one attribute of some items.
+pub(crate) struct CountOf {
+    pub(crate) keys: Vec<Key>,
+    pub(crate) attr: &'static str,
+}
+
+impl CountOf {
+    /// The count in what a page's read found.
+    pub(crate) fn in_items(&self, found: &HashMap<Key, Item>) -> u64 {
+        let sum: i64 = self
+            .keys
+            .iter()
+            .filter_map(|key| found.get(key))
+            .filter_map(|item| number(item, self.attr))
+            .sum();
+        u64::try_from(sum).unwrap_or(0)
     }
 }
 

@@ -112,13 +112,9 @@ impl Repair<'_> {
                 .filter_map(Key::of)
                 .filter_map(|key| list.position_of(&key.sk))
                 .collect();
-            let ids: Vec<String> = positions
-                .iter()
-                .map(|at| at.article_id().to_owned())
-                .collect();
             let authors: HashMap<String, String> = store
                 .articles()
-                .by_ids(&ids)
+                .published(&positions)
                 .await?
                 .into_iter()
                 .map(|article| (article.id, article.author_id))
@@ -148,7 +144,11 @@ impl Repair<'_> {
     /// the write is conditioned on it, so a change that lands meanwhile (it
     /// moves the count) sends it round again. The old and new count, when
     /// it was wrong.
-    async fn recount_feed(self, reader: &str, deadline: Instant) -> Result<Option<(i64, i64)>, ApiError> {
+    async fn recount_feed(
+        self,
+        reader: &str,
+        deadline: Instant,
+    ) -> Result<Option<(i64, i64)>, ApiError> {
         let users = self.store().users();
         let list = keys::feed(reader);
         while Instant::now() < deadline {

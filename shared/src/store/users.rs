@@ -15,7 +15,7 @@ use crate::{
 
 use super::{
     Store, Users,
-    records::{UserCounts, UserRecord},
+    records::{CountOf, UserCounts, UserRecord},
     requests::CreateRequest,
 };
 
@@ -61,6 +61,14 @@ pub enum Counter {
 }
 
 impl Counter {
+    /// Where user `id`'s count is kept, for a page's read.
+    pub(crate) fn of(self, id: &str) -> CountOf {
+        CountOf {
+            keys: vec![keys::user_counts(id)],
+            attr: self.attr(),
+        }
+    }
+
     fn attr(self) -> &'static str {
         match self {
             Self::Articles => "articles_count",
@@ -246,7 +254,9 @@ impl Users<'_> {
                 let name = c.name(counter.attr());
                 let from_value = c.number(from);
                 if from == 0 {
-                    c.and(format!("(attribute_not_exists({name}) OR {name} = {from_value})"));
+                    c.and(format!(
+                        "(attribute_not_exists({name}) OR {name} = {from_value})"
+                    ));
                 } else {
                     c.and(format!("{name} = {from_value}"));
                 }
@@ -272,8 +282,40 @@ impl Users<'_> {
         self.by_claim(&keys::email(email)).await
     }
 
+    /// The id of the user with this username, from its claim alone.
+    pub async fn id_of(self, username: &str) -> Result<Option<String>, ApiError> {
+        let item = self
+            .table()
+            .get("get claim", &keys::username(username))
+            .await?;
+        Ok(item
+            .map(from_item::<Claim>)
+            .transpose()?
+            .map(|claim| claim.user_id))
+    }
+
     pub async fn by_username(self, username: &str) -> Result<Option<UserRecord>, ApiError> {
         self.by_claim(&keys::username(username)).await
+    }
+
+    /// The user a profile route names, and whether `viewer` follows them:
+    /// the username's claim, then one read of the profile and the follow;
+    /// 404 `profile: not found` otherwise.
+    pub async fn profile_seen_by(
+        self,
+        username: &str,
+        viewer: Option<&str>,
+    ) -> Result<(UserRecord, bool), ApiError> {
+        let id = self
+            .id_of(username)
+            .await?
+            .ok_or(ApiError::NotFound("profile"))?;
+        let context = self.0.context(viewer, std::slice::from_ref(&id)).await?;
+        let user = context
+            .author(&id)
+            .cloned()
+            .ok_or(ApiError::NotFound("profile"))?;
+        Ok((user, context.follows(&id)))
     }
 
     /// The user a profile route names; 404 `profile: not found` otherwise.

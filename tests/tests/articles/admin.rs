@@ -62,7 +62,10 @@ async fn the_audit_finds_what_a_fault_left_and_rebuilding_a_feed_repairs_it() {
     table.delete("test", &entry_of(&lost)).await.unwrap();
     let carls = app.store.articles().by_slug(&not_followed).await.unwrap();
     table.put("test", entry_of(&carls).to_map()).await.unwrap();
-    let ghost = feed.entry(&Position::new("2026-01-01T00:00:00.000Z", "01a24a43-0000-7000-8000-000000000000"));
+    let ghost = feed.entry(&Position::new(
+        "2026-01-01T00:00:00.000Z",
+        "01a24a43-0000-7000-8000-000000000000",
+    ));
     table.put("test", ghost.to_map()).await.unwrap();
     table
         .client()
@@ -136,7 +139,10 @@ async fn failed_jobs_are_listed_run_again_and_finished_in_place() {
     assert!(out.contains("2 failed jobs"), "{out}");
     let (result, out) = admin(&apps[0].store, &["audit"]).await;
     assert_eq!(result, Ok(Outcome::Unfinished), "{out}");
-    assert!(out.contains(&format!("job JOB#PUBLISH#{first_id} failed")), "{out}");
+    assert!(
+        out.contains(&format!("job JOB#PUBLISH#{first_id} failed")),
+        "{out}"
+    );
 
     // The database heals: one job re-driven through the worker, the other
     // finished in place.
@@ -166,7 +172,10 @@ async fn failed_jobs_are_listed_run_again_and_finished_in_place() {
     proxy.inject(Fault::TransactionThrottled, &["TransactWriteItems"]);
     worker.drain(&worker_store, 1_000).await.unwrap();
     let (_, out) = admin(&apps[0].store, &["jobs", "failed"]).await;
-    assert!(out.contains(&format!("JOB#UNPUBLISH#{first_id} failed")), "{out}");
+    assert!(
+        out.contains(&format!("JOB#UNPUBLISH#{first_id} failed")),
+        "{out}"
+    );
     proxy.heal();
     let (result, out) = admin(&apps[0].store, &["finish-cleanup", &first_id]).await;
     assert_eq!(result, Ok(Outcome::Done), "{out}");
@@ -253,7 +262,10 @@ async fn a_cleanup_no_job_saved_is_finished_from_the_article_named() {
         (&["redrive", "USER#x"][..], "is not a job"),
         (&["redrive", "JOB#PUBLISH#none"][..], "no job"),
         (&["audit", "extra"][..], "unexpected"),
-        (&["finish", "JOB#PUBLISH#none", "--seconds"][..], "needs a value"),
+        (
+            &["finish", "JOB#PUBLISH#none", "--seconds"][..],
+            "needs a value",
+        ),
         (&["bake"][..], "no command"),
     ] {
         let (result, _) = admin(&app.store, args).await;

@@ -308,7 +308,13 @@ async fn a_job_goes_on_from_its_saved_state_a_page_a_step() {
     jobs.start(&job, "seq-1").await.unwrap();
     let mut state = jobs.state(&job.key()).await.unwrap().expect("started");
     assert_eq!(state.status, Some(Status::Running));
-    assert_eq!(state.cursor, Cursor { phase: Phase::Feed, below: None });
+    assert_eq!(
+        state.cursor,
+        Cursor {
+            phase: Phase::Feed,
+            below: None
+        }
+    );
     // The same record delivered again starts nothing anew.
     jobs.start(&job, "seq-1").await.unwrap();
     assert_eq!(jobs.state(&job.key()).await.unwrap(), Some(state.clone()));
@@ -406,7 +412,11 @@ async fn jobs_that_start_while_a_large_one_runs_finish_before_it() {
                 })
                 .await
                 .unwrap();
-            later.follows().follow(&user.id, &star_id, 10).await.unwrap();
+            later
+                .follows()
+                .follow(&user.id, &star_id, 10)
+                .await
+                .unwrap();
         }
     });
     futures::stream::iter(fans)
@@ -493,14 +503,19 @@ async fn a_publish_page_that_lands_after_the_deletion_writes_nothing() {
     let late = apps[1].store.clone();
     let publish = tokio::spawn(async move {
         let far = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        late.jobs().run(&Job::Publish(article), Budget::Until(far)).await
+        late.jobs()
+            .run(&Job::Publish(article), Budget::Until(far))
+            .await
     });
     // The job has seen the article and sent its transaction; the article
     // is deleted, and its own job finds no entry to take out.
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     assert_status(&delete_article(&apps[0], Some(&jake), &slug).await, 204);
     let progress = publish.await.unwrap().unwrap();
-    assert_eq!(progress.changed, 0, "the late entry was refused: {progress:?}");
+    assert_eq!(
+        progress.changed, 0,
+        "the late entry was refused: {progress:?}"
+    );
     assert_eq!(count(&feed(&apps[0], Some(&bob), &[]).await), 0);
     audit::assert_consistent(&apps[0]).await;
 }

@@ -359,10 +359,22 @@ async fn a_cleanup_cut_short_resumes_where_it_stopped() {
     assert!(!cut.finished, "no time, no work");
     assert_eq!((cut.favorites, cut.comments), (0, 0));
     let far = Instant::now() + std::time::Duration::from_secs(30);
-    let done = app.store.repair().cleanup(&deleted, far).await.unwrap().unwrap();
+    let done = app
+        .store
+        .repair()
+        .cleanup(&deleted, far)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(done.finished);
     assert_eq!((done.favorites, done.comments), (3, 3));
-    let again = app.store.repair().cleanup(&deleted, far).await.unwrap().unwrap();
+    let again = app
+        .store
+        .repair()
+        .cleanup(&deleted, far)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (again.favorites, again.comments, again.finished),
         (0, 0, true)
@@ -401,7 +413,11 @@ async fn snapshot(app: &App) -> Vec<String> {
         .unwrap_or_default()
         .into_iter()
         // As JSON, whose objects keep their keys in order, nested ones too.
-        .map(|item| serde_json::to_value(serde_dynamo::Item::from(item)).unwrap().to_string())
+        .map(|item| {
+            serde_json::to_value(serde_dynamo::Item::from(item))
+                .unwrap()
+                .to_string()
+        })
         .collect();
     items.sort();
     items

@@ -21,6 +21,7 @@ mod integrity;
 mod list;
 mod race;
 mod rate_limits;
+mod read_path;
 mod retry;
 mod shards;
 mod tags;

@@ -305,7 +305,6 @@ fn the_stream_worker_gets_exactly_the_changes_it_works_on_with_retries_and_a_dea
         keys::article(article),
         keys::article_body(article),
         keys::comment_sequence(article),
-        keys::favorites_shard(article, 1),
         keys::favorite(article, "u"),
         keys::comment(article, 3),
         keys::slug("a-slug"),
@@ -352,7 +351,12 @@ fn the_stream_worker_gets_exactly_the_changes_it_works_on_with_retries_and_a_dea
             let as_item = |v: &serde_json::Value| -> serde_dynamo::Item {
                 serde_json::from_value(v.clone()).unwrap()
             };
-            let work = Work::of(event_name, as_item(&keys_json), as_item(&new), as_item(&old));
+            let work = Work::of(
+                event_name,
+                as_item(&keys_json),
+                as_item(&new),
+                as_item(&old),
+            );
             assert_eq!(
                 passes,
                 work.is_some(),

@@ -2,7 +2,9 @@
 //! `<created>#<id>`: creation time (fixed-width RFC 3339, so text order is
 //! time order), ties broken by the article's id.
 
-use super::{ARTICLE_SHARDS, Key, shard_of};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{ARTICLE_SHARDS, ENTRY_AUTHOR, Item, Key, shard_of};
 
 /// Where an article stands in every list: its creation time, then its id.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -75,6 +77,18 @@ impl List {
         )
     }
 
+    /// The entry item of the article at `position` by `author_id`: its key,
+    /// and its author, so a page knows whose profiles to read with its
+    /// articles.
+    pub fn entry_item(&self, position: &Position, author_id: &str) -> Item {
+        let mut item = self.entry(position).to_map();
+        item.insert(
+            ENTRY_AUTHOR.to_owned(),
+            AttributeValue::S(author_id.to_owned()),
+        );
+        item
+    }
+
     /// The position a read-back entry's sort key names.
     pub fn position_of(&self, sk: &str) -> Option<Position> {
         Position::parse(sk.strip_prefix(self.prefix)?)
@@ -93,6 +107,13 @@ fn all_articles_shard(shard: u32) -> List {
 /// The all-articles shard an article's entry and count go to.
 pub fn all_articles_of(article_id: &str) -> List {
     all_articles_shard(shard_of(article_id, ARTICLE_SHARDS))
+}
+
+/// The article whose all-articles entry `key` is, if it is one: the entry
+/// holds a share of the article's favorites count.
+pub fn all_articles_entry_of(key: &Key) -> Option<Position> {
+    let shard: u32 = key.pk.strip_prefix("ARTICLES#")?.parse().ok()?;
+    all_articles_shard(shard).position_of(&key.sk)
 }
 
 /// The article count of one all-articles shard; the total is their sum.

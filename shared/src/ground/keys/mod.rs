@@ -13,12 +13,11 @@
 //! | follower (reverse edge)  | `USER#<followee>`      | `FOLLOWER#<follower>`          |
 //! | article head             | `ARTICLE#<id>`         | `ARTICLE`                      |
 //! | comment sequence         | `ARTICLE#<id>`         | `ARTICLE#COMMENTS`             |
-//! | favorites counter shard  | `ARTICLE#<id>`         | `ARTICLE#FAVORITES#<n>`        |
 //! | article body             | `ARTICLE#<id>`         | `BODY`                         |
 //! | favorite                 | `ARTICLE#<id>`         | `FAVORITED_BY#<user>`          |
 //! | comment                  | `ARTICLE#<id>`         | `COMMENT#<id, 20 digits>`      |
 //! | slug claim               | `SLUG#<slug>`          | `SLUG`                         |
-//! | all-articles entry       | `ARTICLES#<shard>`     | `ARTICLE#<created>#<id>`       |
+//! | all-articles entry (and favorites counter) | `ARTICLES#<shard>` | `ARTICLE#<created>#<id>` |
 //! | all-articles counter     | `ARTICLES#<shard>`     | `COUNT`                        |
 //! | by-author entry          | `USER#<author>`        | `ARTICLE#<created>#<id>`       |
 //! | by-tag entry             | `TAG#<tag>`            | `ARTICLE#<created>#<id>`       |
@@ -29,18 +28,22 @@
 //! | rate-limit window        | `LIMIT#<rule>#<who>`   | `<window start>` (TTL)         |
 //! | job state                | `JOB#<kind>#<ids>`     | `STATE` (+ index `jobs-by-status`) |
 //!
-//! What a page of a list shows (an article's head and counters) is small and
-//! apart from what only one article's page shows (its body): a favorite or a
-//! comment never rewrites the body, and no list reads one. Items that every
-//! write of one kind touches are sharded, so no single item caps a rate:
-//! favorites of one article, the all-articles list and its count, and the
-//! partitions of the tags index.
+//! What a page of a list shows (an article's head and its favorites count)
+//! is small and apart from what only one article's page shows (its body): a
+//! favorite or a comment never rewrites the body, and no list reads one.
+//! Items that every write of one kind touches are spread, so no single item
+//! caps a rate: favorites of one article (counted on its head and on its
+//! all-articles entry, which that list reads anyway), the all-articles list
+//! and its count, and the partitions of the tags index.
 //!
 //! Every list is a strongly consistent query of one partition (or of the
 //! all-articles shards, merged), newest first, whose entries sort by
 //! `<created>#<id>`: creation time (fixed-width RFC 3339, so text order is
-//! time order), ties broken by the article's id. An entry holds nothing but
-//! its key: the key names the article and its place in the list.
+//! time order), ties broken by the article's id. An entry holds its key,
+//! which names the article and its place in the list, and the article's
+//! author, so a page's heads, counters and authors are one batched read.
+//! A slug claim names its article's author and creation time too, for the
+//! same reason.
 //! Ids are generated UUIDs (v7, so they also sort by creation), never names:
 //! a username or email change moves a claim item, not the user.
 
@@ -65,15 +68,20 @@ pub const SK: &str = "sk";
 
 /// Shards of the all-articles list and of its counter: every article goes to
 /// one, by a hash of its id. Each shard is a partition of its own, so
-/// creation is not held to one partition's write ceiling. The hash depends
-/// on the number: changing it moves articles between shards, so it needs a
-/// migration of the entries and counters (a new layout version).
-pub const ARTICLE_SHARDS: u32 = 4;
+/// creation is not held to one partition's write ceiling; a page reads
+/// each, so every shard is a call (see `docs/design.md`, "Access
+/// patterns"). The hash depends on the number: changing it moves articles
+/// between shards, so it needs a migration of the entries and counters (a
+/// new layout version).
+pub const ARTICLE_SHARDS: u32 = 3;
 
-/// Shards of an article's favorites counter; each favorite adds to one at
-/// random, and its count is their sum. Every article is created with all of
-/// them, so changing the number needs a migration too.
-pub const FAVORITE_SHARDS: u32 = 4;
+/// The attribute an article's favorites are counted in: on its head and on
+/// its all-articles entry, each favorite adding to one of the two at
+/// random. The count is their sum.
+pub const FAVORITES: &str = "favorites";
+
+/// The attribute of a list entry naming its article's author.
+pub const ENTRY_AUTHOR: &str = "author_id";
 
 /// Partitions of the `tags-by-use` index; each tag's counter is in one, by
 /// the tag's hash.
@@ -225,7 +233,6 @@ pub fn follow_of(key: &Key) -> Option<(&str, &str)> {
 /// The sort key of an article head: what the stream worker matches on.
 pub const ARTICLE_SK: &str = "ARTICLE";
 const ARTICLE_COMMENTS: &str = "ARTICLE#COMMENTS";
-const ARTICLE_FAVORITES: &str = "ARTICLE#FAVORITES#";
 const ARTICLE_BODY: &str = "BODY";
 
 pub fn article(id: &str) -> Key {
@@ -250,11 +257,12 @@ pub fn article_alive(id: &str) -> Key {
     comment_sequence(id)
 }
 
-pub fn favorites_shard(id: &str, shard: u32) -> Key {
-    Key::new(
-        format!("ARTICLE#{id}"),
-        format!("{ARTICLE_FAVORITES}{shard}"),
-    )
+/// The two items an article's favorites are counted on: its head and its
+/// entry in the all-articles list, which the all-articles list reads
+/// anyway, so its pages get the second share without another key.
+pub fn favorite_counters(position: &Position) -> [Key; 2] {
+    let id = position.article_id();
+    [article(id), all_articles_of(id).entry(position)]
 }
 
 /// The article's id from a head's partition key.
@@ -262,29 +270,11 @@ pub fn article_id_of(pk: &str) -> Option<&str> {
     pk.strip_prefix("ARTICLE#")
 }
 
-/// What one read of an article partition gets: the head and its counters
-/// (`begins_with`), or those and the body (`between`). Favorites and
-/// comments sort outside both ranges.
-pub struct ArticleParts {
-    pub pk: String,
-    pub summary_prefix: &'static str,
-    pub with_body: (&'static str, &'static str),
-}
-
-pub fn article_parts(id: &str) -> ArticleParts {
-    ArticleParts {
-        pk: format!("ARTICLE#{id}"),
-        summary_prefix: ARTICLE_SK,
-        with_body: (ARTICLE_SK, ARTICLE_BODY),
-    }
-}
-
 /// Which part of an article a read-back sort key is.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ArticlePart {
     Head,
     Body,
-    FavoritesShard,
     CommentSequence,
 }
 
@@ -293,7 +283,6 @@ pub fn article_part(sk: &str) -> Option<ArticlePart> {
         ARTICLE_SK => Some(ArticlePart::Head),
         ARTICLE_BODY => Some(ArticlePart::Body),
         ARTICLE_COMMENTS => Some(ArticlePart::CommentSequence),
-        _ if sk.starts_with(ARTICLE_FAVORITES) => Some(ArticlePart::FavoritesShard),
         _ => None,
     }
 }
@@ -374,8 +363,7 @@ const JOB_STATE: &str = "STATE";
 /// The state of the job whose partition key is `pk` (`JOB#<kind>#<ids>`,
 /// as an operator names it).
 pub fn job_state_at(pk: &str) -> Option<Key> {
-    pk.starts_with("JOB#")
-        .then(|| Key::new(pk, JOB_STATE))
+    pk.starts_with("JOB#").then(|| Key::new(pk, JOB_STATE))
 }
 
 /// Whether a read-back key is a job's state.
@@ -405,7 +393,7 @@ pub fn layout() -> Key {
     Key::new("META", "LAYOUT")
 }
 
-pub const LAYOUT_VERSION: u64 = 2;
+pub const LAYOUT_VERSION: u64 = 3;
 
 /// The table's time-to-live attribute (epoch seconds): DynamoDB deletes an
 /// item some time after it passes. Request claims, rate-limit windows and
@@ -493,7 +481,7 @@ mod tests {
             seen[shard_of(&uuid::Uuid::now_v7().to_string(), ARTICLE_SHARDS) as usize] += 1;
             seen[shard_of(&format!("tag{i}"), ARTICLE_SHARDS) as usize] += 1;
         }
-        assert!(seen.iter().all(|n| *n > 100), "spread: {seen:?}");
+        assert!(seen.iter().all(|n| *n > 150), "spread: {seen:?}");
         assert_eq!(all_articles().len(), ARTICLE_SHARDS as usize);
         assert_eq!(
             all_articles_of(ID).pk,
@@ -504,36 +492,30 @@ mod tests {
     }
 
     #[test]
-    fn an_articles_partition_keeps_lists_apart_from_summaries_and_bodies() {
-        let parts = article_parts("a");
-        let (lo, hi) = parts.with_body;
-        let in_summary = |sk: &str| sk.starts_with(parts.summary_prefix);
-        let in_full = |sk: &str| lo <= sk && sk <= hi;
-        for key in [
-            article("a"),
-            comment_sequence("a"),
-            favorites_shard("a", 0),
-            favorites_shard("a", FAVORITE_SHARDS - 1),
+    fn an_articles_favorites_are_counted_on_its_head_and_its_all_articles_entry() {
+        let at = Position::new(T, ID);
+        let [head, entry] = favorite_counters(&at);
+        assert_eq!(head, article(ID));
+        assert_eq!(entry, all_articles_of(ID).entry(&at));
+        assert_eq!(all_articles_entry_of(&entry), Some(at.clone()));
+        for other in [
+            article(ID),
+            article_counter_of(ID),
+            articles_by_author("u").entry(&at),
+            feed("r").entry(&at),
         ] {
-            assert_eq!(key.pk, parts.pk);
-            assert!(in_summary(&key.sk) && in_full(&key.sk), "{key:?}");
-        }
-        let body = article_body("a");
-        assert!(
-            !in_summary(&body.sk) && in_full(&body.sk),
-            "lists never read a body"
-        );
-        for key in [favorite("a", "u"), comment("a", 7)] {
-            assert_eq!(key.pk, parts.pk);
-            assert!(!in_summary(&key.sk) && !in_full(&key.sk), "{key:?}");
-            assert_eq!(article_part(&key.sk), None);
+            assert_eq!(all_articles_entry_of(&other), None, "{other:?}");
         }
         assert_eq!(article_part(&article("a").sk), Some(ArticlePart::Head));
-        assert_eq!(article_part(&body.sk), Some(ArticlePart::Body));
+        assert_eq!(article_part(&article_body("a").sk), Some(ArticlePart::Body));
         assert_eq!(
-            article_part(&favorites_shard("a", 3).sk),
-            Some(ArticlePart::FavoritesShard)
+            article_part(&comment_sequence("a").sk),
+            Some(ArticlePart::CommentSequence)
         );
+        for key in [favorite("a", "u"), comment("a", 7)] {
+            assert_eq!(key.pk, article("a").pk);
+            assert_eq!(article_part(&key.sk), None, "{key:?}");
+        }
         let (pk, favs) = favorites_of_article("a");
         let (pk2, comments) = comments_of_article("a");
         assert_eq!(pk, pk2);

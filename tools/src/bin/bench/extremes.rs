@@ -66,6 +66,8 @@ pub struct Case {
     pub status: u16,
     pub read_units: f64,
     pub write_units: f64,
+    /// DynamoDB calls the request made.
+    pub calls: f64,
     pub latency: Duration,
     /// The ordinary request this one is a variant of.
     pub baseline: Option<String>,
@@ -448,7 +450,7 @@ async fn deep_position(app: &App, depth: usize) -> Result<String, ApiError> {
     let listed = app
         .store
         .lists()
-        .articles(&ArticleFilter::All, &page)
+        .articles(&ArticleFilter::All, &page, None)
         .await?;
     let last = listed
         .articles
@@ -473,7 +475,8 @@ async fn measure(
     let binary = lambda_dir.join(function).join("bootstrap");
     let mut process = Process::start(&binary, function, env, None).await?;
     process.cold_start().await?;
-    let (mut reads, mut writes, mut times) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut reads, mut writes, mut times, mut calls_made) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, c) in calls.into_iter().enumerate() {
         proxy.take();
         let outcome = process.invoke_event(function, c.event(), status).await?;
@@ -481,6 +484,7 @@ async fn measure(
         if i > 0 {
             reads.push(usage.read_units);
             writes.push(usage.write_units);
+            calls_made.push(f64::from(usage.calls));
             times.push(outcome.latency);
         }
     }
@@ -491,6 +495,7 @@ async fn measure(
         status,
         read_units: report::median_f(&reads),
         write_units: report::median_f(&writes),
+        calls: report::median_f(&calls_made),
         latency: times.get(times.len() / 2).copied().unwrap_or_default(),
         baseline: None,
     })
@@ -511,7 +516,7 @@ pub fn write(out: &Path, cases: &[Case]) -> std::io::Result<()> {
         .find(|c| c.case == PAGE)
         .map_or(1.0, |c| units(c).max(1.0));
     let mut md = format!(
-        "\n### Extremes\n\nCapacity units per request (medians; DynamoDB Local's count, which does not double transactional writes), times in ms. Target: at most {TARGET}× a page of twenty articles ({page:.0} units), whatever the client sends or the table holds. \"Ordinary\" is the everyday request each extreme is a variant of.\n\n| request | function | status | RCU | WCU | latency | × a page | ordinary (units) |\n|---|---|---|---|---|---|---|---|\n",
+        "\n### Extremes\n\nCapacity units per request (medians; DynamoDB Local's count, which does not double transactional writes), times in ms. Target: at most {TARGET}× a page of twenty articles ({page:.0} units), whatever the client sends or the table holds. \"Ordinary\" is the everyday request each extreme is a variant of.\n\n| request | function | status | RCU | WCU | calls | latency | × a page | ordinary (units) |\n|---|---|---|---|---|---|---|---|---|\n",
     );
     let mut rows = Vec::new();
     for c in cases {
@@ -521,12 +526,13 @@ pub fn write(out: &Path, cases: &[Case]) -> std::io::Result<()> {
             .and_then(|name| cases.iter().find(|o| &o.case == name));
         let times_page = units(c) / page;
         md.push_str(&format!(
-            "| {} | {} | {} | {:.1} | {:.1} | {:.2} | {:.2} | {} |\n",
+            "| {} | {} | {} | {:.1} | {:.1} | {:.0} | {:.2} | {:.2} | {} |\n",
             c.case,
             c.function,
             c.status,
             c.read_units,
             c.write_units,
+            c.calls,
             c.latency.as_secs_f64() * 1000.0,
             times_page,
             ordinary.map_or("–".to_owned(), |o| format!(
@@ -541,6 +547,7 @@ pub fn write(out: &Path, cases: &[Case]) -> std::io::Result<()> {
             "status": c.status,
             "read_units": c.read_units,
             "write_units": c.write_units,
+            "dynamodb_calls": c.calls,
             "latency_ms": c.latency.as_secs_f64() * 1000.0,
             "times_page": times_page,
             "ordinary": c.baseline,

@@ -111,9 +111,9 @@ async fn main() -> Result<(), Error> {
     functions.sort();
     let single = flag("--function");
     if let Some(only) = &single {
-        functions.retain(|f| f == only);
+        functions.retain(|f| only.split(',').any(|o| o == f));
     } else if quick {
-        functions.retain(|f| f == "get-article");
+        functions.retain(|f| f == "get-article" || f == "list-articles");
     }
     if functions.is_empty() {
         return Err("no function to measure".into());
@@ -396,9 +396,13 @@ async fn measure(
     for _ in 0..plan.cold_runs {
         let mut process = Process::start(&binary, function, env, None).await?;
         figures.cold.push(process.cold_start().await?);
+        proxy.take();
         figures
             .first
             .push(process.invoke(function, fixture).await?.latency);
+        figures
+            .first_connections
+            .push(f64::from(proxy.take().connections));
         figures.peak_rss = figures.peak_rss.max(process.peak_rss());
     }
     let mut process = Process::start(&binary, function, env, None).await?;
@@ -414,6 +418,8 @@ async fn measure(
             .push(outcome.latency.saturating_sub(usage.db_time));
         figures.read_units.push(usage.read_units);
         figures.write_units.push(usage.write_units);
+        figures.calls.push(f64::from(usage.calls));
+        figures.rounds.push(f64::from(usage.rounds));
     }
     figures.peak_rss = figures.peak_rss.max(process.peak_rss());
     Ok(figures)

@@ -28,6 +28,11 @@ pub struct Usage {
     in_flight: u32,
     busy_since: Option<Instant>,
     pub calls: u32,
+    /// Calls one after another: how often the database went from idle to
+    /// busy (calls sent at once count once).
+    pub rounds: u32,
+    /// Connections opened to the database (each a TLS handshake).
+    pub connections: u32,
     pub read_units: f64,
     pub write_units: f64,
 }
@@ -58,6 +63,7 @@ impl Proxy {
                     return;
                 };
                 stream.set_nodelay(true).ok();
+                shared.lock().unwrap().connections += 1;
                 let usage = shared.clone();
                 tokio::spawn(async move {
                     // One upstream connection per client connection, so keep-alive
@@ -127,6 +133,7 @@ async fn forward(
         let mut usage = usage.lock().unwrap();
         if usage.in_flight == 0 {
             usage.busy_since = Some(Instant::now());
+            usage.rounds += 1;
         }
         usage.in_flight += 1;
     }

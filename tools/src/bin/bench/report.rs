@@ -17,6 +17,12 @@ pub struct Figures {
     pub write_units: Vec<f64>,
     pub read_units_large: f64,
     pub write_units_large: f64,
+    /// DynamoDB calls per warm request.
+    pub calls: Vec<f64>,
+    /// Of those, how many were sent one after another.
+    pub rounds: Vec<f64>,
+    /// Connections opened during the first invocation (each a TLS handshake).
+    pub first_connections: Vec<f64>,
 }
 
 impl Figures {
@@ -34,6 +40,9 @@ impl Figures {
             write_units: Vec::new(),
             read_units_large: 0.0,
             write_units_large: 0.0,
+            calls: Vec::new(),
+            rounds: Vec::new(),
+            first_connections: Vec::new(),
         })
     }
 }
@@ -104,6 +113,9 @@ struct Row {
     reads_large: f64,
     writes_small: f64,
     writes_large: f64,
+    calls: f64,
+    rounds: f64,
+    connections: f64,
 }
 
 fn row(f: &Figures) -> Row {
@@ -123,6 +135,9 @@ fn row(f: &Figures) -> Row {
         reads_large: f.read_units_large,
         writes_small: median_f(&f.write_units),
         writes_large: f.write_units_large,
+        calls: median_f(&f.calls),
+        rounds: median_f(&f.rounds),
+        connections: median_f(&f.first_connections),
     }
 }
 
@@ -143,8 +158,8 @@ pub fn write(
         "Runs: {} mode. Times in ms, sizes in MiB; `×` is the ratio to the floor (a hello-world `lambda_http` function, same profile, same run). RCU/WCU: capacity units per request with {small} and with {large} articles.\n\n",
         if quick { "quick" } else { "full" }
     ));
-    md.push_str("| function | bootstrap | zip | cold start p50 | cold max | 1st invoke | cold + 1st | warm p50 | warm p99 | overhead p50 | overhead p99 | peak RSS | RCU | RCU large | WCU | WCU large |\n");
-    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    md.push_str("| function | bootstrap | zip | cold start p50 | cold max | 1st invoke | cold + 1st | warm p50 | warm p99 | overhead p50 | overhead p99 | peak RSS | RCU | RCU large | WCU | WCU large | calls | round trips | connections on 1st invoke |\n");
+    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     let line = |r: &Row, with_ratio: bool| {
         let rt = |v: f64, f: f64| {
             if with_ratio {
@@ -154,7 +169,7 @@ pub fn write(
             }
         };
         format!(
-            "| {} | {:.2}{} | {:.2}{} | {:.2}{} | {:.2} | {:.2} | {:.2}{} | {:.2} | {:.2} | {:.3} | {:.3} | {:.1}{} | {:.1} | {:.1} | {:.1} | {:.1} |\n",
+            "| {} | {:.2}{} | {:.2}{} | {:.2}{} | {:.2} | {:.2} | {:.2}{} | {:.2} | {:.2} | {:.3} | {:.3} | {:.1}{} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} | {:.0} |\n",
             r.function,
             mb(r.size),
             rt(r.size as f64, floor.size as f64),
@@ -179,6 +194,9 @@ pub fn write(
             r.reads_large,
             r.writes_small,
             r.writes_large,
+            r.calls,
+            r.rounds,
+            r.connections,
         )
     };
     md.push_str(&line(&floor, false));
@@ -247,6 +265,9 @@ pub fn write(
             "peak_rss_bytes": r.rss,
             "read_units": {"small": r.reads_small, "large": r.reads_large},
             "write_units": {"small": r.writes_small, "large": r.writes_large},
+            "dynamodb_calls": r.calls,
+            "sequential_round_trips": r.rounds,
+            "connections_first_invocation": r.connections,
         })
     };
     let document = json!({
