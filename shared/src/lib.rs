@@ -2,7 +2,8 @@
 //! each layer uses only the ones below it, never one above:
 //!
 //! 1. [`edge`], the HTTP edge: the entry point every function's `main`
-//!    calls, the list of routes, reading requests and writing responses.
+//!    calls, the list of routes, reading requests and writing responses,
+//!    caching headers and conditional requests, and the edge's origin check.
 //! 2. [`app`], the application: who is calling (tokens), the sign-up and
 //!    sign-in policy, input rules, and the JSON documents of the API.
 //! 3. [`store`], the data, one surface per entity (users, articles,

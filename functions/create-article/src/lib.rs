@@ -77,5 +77,8 @@ pub async fn handler(app: &App, req: Request) -> Answer {
             author_id: author_id.clone(),
         })
         .await?;
-    response::created(&ArticleBody::after_write(&app.store, &author_id, article).await?)
+    response::article_with(
+        lambda_http::http::StatusCode::CREATED,
+        &ArticleBody::after_write(&app.store, &author_id, article).await?,
+    )
 }

@@ -14,6 +14,8 @@ pub async fn handler(app: &App, req: Request) -> Answer {
     let article = articles
         .by_slug(&request::path_param(&req, "slug")?)
         .await?;
-    articles.delete(article, &editor).await?;
+    articles
+        .delete(article, &editor, request::if_match(&req).as_ref())
+        .await?;
     response::no_content()
 }

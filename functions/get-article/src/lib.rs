@@ -20,5 +20,5 @@ pub async fn handler(app: &App, req: Request) -> Answer {
             .await
     })
     .await?;
-    response::ok(&ArticleBody::new(article, &context)?)
+    response::article(&ArticleBody::new(article, &context)?)
 }

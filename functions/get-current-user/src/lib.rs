@@ -11,5 +11,5 @@ use shared::{
 pub async fn handler(app: &App, req: Request) -> Answer {
     let (caller, user) = auth::caller_with_profile(app, &req).await?;
     let token = app.tokens()?.renew(&caller)?;
-    response::ok(&UserBody::new(user, token))
+    response::user(&UserBody::new(user, token))
 }

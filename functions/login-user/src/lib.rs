@@ -37,5 +37,5 @@ pub async fn handler(app: &App, req: Request) -> Answer {
     };
     let user = accounts::login(app, &req, &email, password).await?;
     let token = app.tokens()?.sign_in(&user.id)?;
-    response::ok(&UserBody::new(user, token))
+    response::user(&UserBody::new(user, token))
 }

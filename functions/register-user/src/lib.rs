@@ -37,5 +37,8 @@ pub async fn handler(app: &App, req: Request) -> Answer {
     };
     let user = accounts::register(app, &req, username, email, password, key).await?;
     let token = app.tokens()?.sign_in(&user.id)?;
-    response::created(&UserBody::new(user, token))
+    response::user_with(
+        lambda_http::http::StatusCode::CREATED,
+        &UserBody::new(user, token),
+    )
 }

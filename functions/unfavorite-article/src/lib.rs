@@ -20,5 +20,5 @@ pub async fn handler(app: &App, req: Request) -> Answer {
         .by_slug(&request::path_param(&req, "slug")?)
         .await?;
     app.store.favorites().unfavorite(&article, &user).await?;
-    response::ok(&ArticleBody::fresh(&app.store, &user, &article.shows()).await?)
+    response::article(&ArticleBody::fresh(&app.store, &user, &article.shows()).await?)
 }

@@ -72,6 +72,8 @@ pub async fn handler(app: &App, req: Request) -> Answer {
         body,
         tag_list,
     };
-    let article = articles.update(article, &editor, &changes).await?;
-    response::ok(&ArticleBody::after_write(&app.store, &editor, article).await?)
+    let article = articles
+        .update(article, &editor, &changes, request::if_match(&req).as_ref())
+        .await?;
+    response::article(&ArticleBody::after_write(&app.store, &editor, article).await?)
 }

@@ -73,7 +73,15 @@ pub async fn handler(app: &App, req: Request) -> Answer {
         errors.add("user", "must change at least one field");
     }
     errors.into_result()?;
-    let user = accounts::update(app, &caller, changes, current_password.flatten()).await?;
+    let expected = request::if_match(&req);
+    let user = accounts::update(
+        app,
+        &caller,
+        changes,
+        current_password.flatten(),
+        expected.as_ref(),
+    )
+    .await?;
     let token = app.tokens()?.renew(&caller)?;
-    response::ok(&UserBody::new(user, token))
+    response::user(&UserBody::new(user, token))
 }

@@ -7,7 +7,7 @@
 use lambda_http::Request;
 
 use crate::{
-    ground::error::ApiError,
+    ground::{error::ApiError, precondition::IfMatch},
     store::{
         limits::Reservation,
         records::UserRecord,
@@ -111,6 +111,7 @@ pub async fn update(
     caller: &Caller,
     changes: Changes,
     current_password: Option<String>,
+    expected: Option<&IfMatch>,
 ) -> Result<UserRecord, ApiError> {
     let users = app.store.users();
     app.store
@@ -143,7 +144,7 @@ pub async fn update(
         end_sessions_but,
     };
     users
-        .update(&caller.id, changes)
+        .update(&caller.id, changes, expected)
         .await?
         .ok_or_else(ApiError::token_invalid)
 }

@@ -17,7 +17,7 @@ use aws_config::SdkConfig;
 use crate::{
     ground::{
         aws::sdk_config,
-        config::{Config, RateLimits, Rule, Secret, SecretSource, checked_secret},
+        config::{Caching, Config, RateLimits, Rule, Secret, SecretSource, checked_secret},
         error::ApiError,
     },
     store::Store,
@@ -40,8 +40,20 @@ pub struct App {
     pub follows_max: u64,
     /// How long one request may take in all.
     pub request_deadline: std::time::Duration,
+    /// How long shared caches keep public reads.
+    pub caching: Caching,
     tokens: Option<Tokens>,
+    /// With the edge on: what every request's `ORIGIN_HEADER` must hold.
+    origin_secret: Option<Secret>,
 }
+
+/// The header the edge adds to every request it forwards, holding the
+/// origin secret.
+pub const ORIGIN_HEADER: &str = "x-origin-verify";
+
+/// The viewer's address as the edge saw it (`<ip>:<port>`), which it adds
+/// to every request it forwards.
+pub const VIEWER_ADDRESS_HEADER: &str = "cloudfront-viewer-address";
 
 /// Whether a function issues or verifies tokens, and so needs the signing key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +92,13 @@ impl App {
         let tokens = secret
             .map(|secret| Tokens::new(secret.expose(), config.token_ttl, config.session_max_age))
             .transpose()?;
+        let origin_secret = match &config.origin_secret {
+            None => None,
+            Some(SecretSource::Value(secret)) => Some(secret.clone()),
+            Some(SecretSource::SecretsManager(arn)) => {
+                Some(read_secret(&sdk_config, config, arn).await?)
+            }
+        };
         Ok(Self {
             store: Store::new(Table::new(&sdk_config, config)),
             limits: config.rate_limits.clone(),
@@ -87,18 +106,40 @@ impl App {
             recent_sign_in: config.recent_sign_in,
             follows_max: config.follows_max,
             request_deadline: config.request_deadline,
+            caching: config.caching.clone(),
             tokens,
+            origin_secret,
         })
     }
 
-    /// Counts the request against `rule` for the client's source IP (a
+    /// The origin secret every request must carry, with the edge on.
+    pub fn origin_secret(&self) -> Option<&[u8]> {
+        self.origin_secret.as_ref().map(Secret::expose)
+    }
+
+    /// The client's address: with the edge on, the viewer's as the edge
+    /// forwards it (every request admitted carries the origin secret, so
+    /// the header is the edge's, not a client's); without it, API
+    /// Gateway's own `sourceIp`, which no header a client sends can change.
+    pub fn client_ip(&self, req: &lambda_http::Request) -> Option<String> {
+        if self.origin_secret.is_some() {
+            return req
+                .headers()
+                .get(VIEWER_ADDRESS_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(viewer_ip);
+        }
+        source_ip(req)
+    }
+
+    /// Counts the request against `rule` for the client's address (a
     /// request without one, which API Gateway never sends, is not counted).
     pub async fn limit_by_ip(
         &self,
         rule: Option<&Rule>,
         req: &lambda_http::Request,
     ) -> Result<(), ApiError> {
-        match source_ip(req) {
+        match self.client_ip(req) {
             Some(ip) => self.store.limits().hit(rule, &ip).await,
             None => Ok(()),
         }
@@ -109,6 +150,14 @@ impl App {
             .as_ref()
             .ok_or_else(|| ApiError::internal("this function has no token signing key"))
     }
+}
+
+/// The address of `<ip>:<port>` (an IPv6 address has colons of its own,
+/// so the port is after the last).
+fn viewer_ip(address: &str) -> Option<String> {
+    let (ip, port) = address.trim().rsplit_once(':')?;
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    (port.parse::<u16>().is_ok() && ip.parse::<std::net::IpAddr>().is_ok()).then(|| ip.to_owned())
 }
 
 /// The client's address as API Gateway saw the connection: its own

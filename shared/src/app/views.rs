@@ -16,6 +16,9 @@ use crate::{
 #[derive(Debug, Serialize)]
 pub struct UserBody {
     pub user: User,
+    /// The profile's stored version, which the answer's `ETag` names.
+    #[serde(skip)]
+    pub version: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -30,6 +33,7 @@ pub struct User {
 impl UserBody {
     pub fn new(record: UserRecord, token: String) -> Self {
         Self {
+            version: record.version,
             user: User {
                 email: record.email,
                 token,
@@ -85,6 +89,9 @@ pub struct Article {
 #[derive(Debug, Serialize)]
 pub struct ArticleBody {
     pub article: Article,
+    /// The head's stored version, which the answer's `ETag` names.
+    #[serde(skip)]
+    pub version: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -177,9 +184,10 @@ impl ArticleBody {
                 article.id
             )));
         }
+        let version = article.version;
         articles(vec![article], context, true)
             .pop()
-            .map(|article| Self { article })
+            .map(|article| Self { article, version })
             .ok_or_else(|| ApiError::internal("article author is missing"))
     }
 

@@ -11,7 +11,10 @@ use serde_json::Value;
 
 use crate::{
     app::{cursor, validate},
-    ground::error::{ApiError, FieldErrors},
+    ground::{
+        error::{ApiError, FieldErrors},
+        precondition::IfMatch,
+    },
     store::{
         comments::CommentPage,
         lists::{Page, Start},
@@ -33,6 +36,13 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// for a string) is a 422. Every body is an object of envelopes
 /// (`{"user": {...}}`), and each envelope must itself be an object: serde
 /// would otherwise read a list as a struct, field by position.
+/// The `If-Match` precondition a write was sent with, if any.
+pub fn if_match(req: &Request) -> Option<IfMatch> {
+    req.headers()
+        .get(lambda_http::http::header::IF_MATCH)
+        .map(|v| IfMatch::parse(v.to_str().unwrap_or_default()))
+}
+
 pub fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     let bytes: &[u8] = match req.body() {
         Body::Empty => b"{}",

@@ -8,7 +8,10 @@ use lambda_http::{
 };
 use serde::Serialize;
 
-use crate::ground::error::ApiError;
+use crate::{
+    app::views::{ArticleBody, UserBody},
+    ground::{error::ApiError, precondition},
+};
 
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
@@ -30,6 +33,41 @@ pub fn ok<T: Serialize>(value: &T) -> Answer {
 
 pub fn created<T: Serialize>(value: &T) -> Answer {
     json(StatusCode::CREATED, value)
+}
+
+/// An article, with the `ETag` naming its version (what `If-Match` on an
+/// edit or a deletion compares) and a digest of the answer.
+pub fn article_with(status: StatusCode, value: &ArticleBody) -> Answer {
+    let body = serde_json::to_string(value).map_err(ApiError::internal)?;
+    let tag = precondition::versioned_tag(value.version, body.as_bytes());
+    with_tag(status, body, &tag)
+}
+
+/// The current user, with the `ETag` naming the profile's version and a
+/// digest of the answer but its token (a fresh one every time).
+pub fn user_with(status: StatusCode, value: &UserBody) -> Answer {
+    let body = serde_json::to_string(value).map_err(ApiError::internal)?;
+    let mut stable = serde_json::to_value(value).map_err(ApiError::internal)?;
+    stable["user"]["token"] = serde_json::Value::Null;
+    let tag = precondition::versioned_tag(value.version, stable.to_string().as_bytes());
+    with_tag(status, body, &tag)
+}
+
+pub fn article(value: &ArticleBody) -> Answer {
+    article_with(StatusCode::OK, value)
+}
+
+pub fn user(value: &UserBody) -> Answer {
+    user_with(StatusCode::OK, value)
+}
+
+fn with_tag(status: StatusCode, body: String, tag: &str) -> Answer {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, JSON_CONTENT_TYPE)
+        .header(header::ETAG, tag)
+        .body(Body::Text(body))
+        .map_err(ApiError::internal)
 }
 
 pub fn no_content() -> Answer {

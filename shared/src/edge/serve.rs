@@ -25,7 +25,7 @@ use crate::{
     ground::{error::ApiError, telemetry},
 };
 
-use super::{response::render, routes::Function};
+use super::{cache, origin, response::render, routes::Function};
 
 /// What `main` returns.
 pub type Served = Result<(), lambda_http::Error>;
@@ -42,8 +42,10 @@ where
         let app = start(function).await?;
         let handler = &handler;
         metrics_cloudwatch_embedded::lambda::handler::run_http(metrics, |req| async move {
-            let deadline = deadline(app, &req);
-            let response = observe(req, |req| respond(deadline, handler(app, req))).await;
+            let response = observe(req, |req| {
+                answer(app, function, req, |req| handler(app, req))
+            })
+            .await;
             Ok::<_, lambda_http::Error>(response)
         })
         .await
@@ -91,6 +93,27 @@ fn deadline(app: &App, req: &Request) -> Duration {
         Some(left) => app.request_deadline.min(left.saturating_sub(TO_ANSWER)),
         None => app.request_deadline,
     }
+}
+
+/// The response to `req`: refused if it came around the edge, else
+/// `handler`'s answer within the request's deadline, with the caching
+/// headers of `function`'s answers (or a 304).
+pub async fn answer<F, Fut>(
+    app: &App,
+    function: Function,
+    req: Request,
+    handler: F,
+) -> Response<Body>
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>>,
+{
+    let asked = cache::Asked::of(&req);
+    let response = match origin::admit(app, &req) {
+        Err(refused) => render(refused),
+        Ok(()) => respond(deadline(app, &req), handler(req)).await,
+    };
+    cache::finish(function, &asked, &app.caching, response)
 }
 
 /// The response for a handler's answer, or a 503 when it is not ready

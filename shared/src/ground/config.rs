@@ -41,6 +41,21 @@ pub struct Config {
     pub request_deadline: Duration,
     /// Per-client rate limits (`RATE_LIMIT_*`); unset ones are off.
     pub rate_limits: RateLimits,
+    /// How long shared caches keep public reads.
+    pub caching: Caching,
+    /// With the edge on: the header value every request must carry, which
+    /// only the edge knows (`ORIGIN_SECRET`, or `ORIGIN_SECRET_ARN` read
+    /// from Secrets Manager at Init). `None`: requests come straight to the
+    /// API.
+    pub origin_secret: Option<SecretSource>,
+}
+
+/// How long shared caches (the edge) keep a public read: `s-maxage`, and
+/// `stale-while-revalidate` beyond it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caching {
+    pub shared_seconds: u64,
+    pub stale_seconds: u64,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -112,6 +127,15 @@ impl Config {
             follows_max: number(&get, "FOLLOWS_MAX", 5_000)?,
             db_timeout: Duration::from_millis(number(&get, "DYNAMODB_TIMEOUT_MS", 3_000)?),
             request_deadline: Duration::from_millis(number(&get, "REQUEST_DEADLINE_MS", 8_000)?),
+            caching: Caching {
+                shared_seconds: number(&get, "CACHE_SHARED_SECONDS", 5)?,
+                stale_seconds: number(&get, "CACHE_STALE_SECONDS", 30)?,
+            },
+            origin_secret: match (get("ORIGIN_SECRET"), get("ORIGIN_SECRET_ARN")) {
+                (Some(value), _) => Some(SecretSource::Value(Secret::new(value.into_bytes()))),
+                (None, Some(arn)) => Some(SecretSource::SecretsManager(arn)),
+                (None, None) => None,
+            },
             rate_limits: RateLimits::from_lookup(get)
                 .map_err(|(name, reason)| ConfigError::Invalid { name, reason })?,
         })

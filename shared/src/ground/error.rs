@@ -75,6 +75,10 @@ pub enum ApiError {
     /// its race against other writes to the same item every time it was retried.
     #[error("{0} kept changing")]
     Changed(&'static str),
+    /// 412 `{entity: ["has changed since it was read"]}`: an `If-Match`
+    /// names a version that is no longer the stored one.
+    #[error("{0} precondition failed")]
+    PreconditionFailed(&'static str),
     /// 429 with `Retry-After`: this client reached a rate limit; the window
     /// ends in `retry_after` seconds.
     #[error("rate limited for {retry_after} s")]
@@ -150,6 +154,7 @@ impl ApiError {
             Self::Forbidden(_) | Self::Denied { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) | Self::Changed(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -175,6 +180,9 @@ impl ApiError {
             }
             Self::Changed(entity) => {
                 json!({ *entity: ["was changed by another request, retry"] })
+            }
+            Self::PreconditionFailed(entity) => {
+                json!({ *entity: ["has changed since it was read"] })
             }
             Self::RateLimited { retry_after } => {
                 json!({ "request": [format!("limit reached, retry in {retry_after} seconds")] })

@@ -17,6 +17,7 @@ use crate::{
         clock,
         error::ApiError,
         keys::{self, Position},
+        precondition::IfMatch,
     },
     table::{Expr, Slot, Tx, UpdateExpr, from_item},
 };
@@ -84,6 +85,26 @@ const EDIT_ATTEMPTS: usize = 4;
 /// cleanup would remove it.
 pub(crate) fn must_exist(tx: &mut Tx<'_>, id: &str) -> Slot {
     tx.must_exist(&keys::article_alive(id))
+}
+
+/// Whether `editor` may change `article` as read: its author, and (with
+/// `If-Match`) while it is still the version the client read. Checked on
+/// every attempt, so an edit that lands between the client's read and this
+/// write fails the precondition rather than being overwritten.
+fn check(
+    article: &ArticleRecord,
+    editor: &str,
+    expected: Option<&IfMatch>,
+) -> Result<(), ApiError> {
+    if article.author_id != editor {
+        return Err(ApiError::Forbidden("article"));
+    }
+    match expected {
+        Some(expected) if !expected.holds(article.version) => {
+            Err(ApiError::PreconditionFailed("article"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Each tag's list entry and counter, added (`delta` 1) or removed (-1).
@@ -311,12 +332,11 @@ impl Articles<'_> {
         current: ArticleRecord,
         editor: &str,
         changes: &ArticleChanges,
+        expected: Option<&IfMatch>,
     ) -> Result<ArticleRecord, ApiError> {
         let mut current = current;
         for _ in 0..EDIT_ATTEMPTS {
-            if current.author_id != editor {
-                return Err(ApiError::Forbidden("article"));
-            }
+            check(&current, editor, expected)?;
             match self.try_update(&current, changes).await? {
                 Some(updated) => return Ok(updated),
                 None => current = self.reread(&current.position()).await?,
@@ -450,12 +470,15 @@ impl Articles<'_> {
     /// can reach or add to them once the article is gone (both are written
     /// only while its counters exist), and its unpublish job removes them,
     /// with the favoriters' counts, after the feed entries.
-    pub async fn delete(self, current: ArticleRecord, editor: &str) -> Result<(), ApiError> {
+    pub async fn delete(
+        self,
+        current: ArticleRecord,
+        editor: &str,
+        expected: Option<&IfMatch>,
+    ) -> Result<(), ApiError> {
         let mut article = current;
         for _ in 0..EDIT_ATTEMPTS {
-            if article.author_id != editor {
-                return Err(ApiError::Forbidden("article"));
-            }
+            check(&article, editor, expected)?;
             let position = article.position();
             let mut is_current = Expr::equals("author_id", AttributeValue::S(editor.to_owned()));
             is_current.and_version("version", article.version);

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ground::{clock, error::ApiError, keys},
+    ground::{clock, error::ApiError, keys, precondition::IfMatch},
     table::{Expr, Slot, Tx, UpdateExpr, from_item},
 };
 
@@ -340,11 +340,17 @@ impl Users<'_> {
         self,
         id: &str,
         changes: UserChanges,
+        expected: Option<&IfMatch>,
     ) -> Result<Option<UserRecord>, ApiError> {
         for _ in 0..UPDATE_ATTEMPTS {
             let Some(current) = self.get(id).await? else {
                 return Ok(None);
             };
+            // Checked on every attempt: an update that lands between the
+            // client's read and this one fails the precondition.
+            if expected.is_some_and(|expected| !expected.holds(current.version)) {
+                return Err(ApiError::PreconditionFailed("user"));
+            }
             match self.try_update(&current, &changes).await? {
                 Some(updated) => return Ok(Some(updated)),
                 None => continue,

@@ -218,7 +218,7 @@ async fn an_entry_left_by_a_deletion_racing_an_unfollow_goes_on_the_next_read() 
     let cut_short = app.store.deferring_jobs();
     cut_short
         .articles()
-        .delete(article, &jake_id)
+        .delete(article, &jake_id, None)
         .await
         .unwrap();
     cut_short

@@ -7,6 +7,7 @@
 
 mod admin;
 mod bounds;
+mod caching;
 mod comments;
 mod create;
 mod delete;
