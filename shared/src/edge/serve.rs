@@ -113,8 +113,19 @@ where
         Err(refused) => render(refused),
         Ok(()) => respond(deadline(app, &req), handler(req)).await,
     };
-    cache::finish(function, &asked, &app.caching, response)
+    let mut response = cache::finish(function, &asked, &app.caching, response);
+    // What a browser may read of the answer. API Gateway's CORS replaces it
+    // with the template's (the same list); `cargo lambda watch`'s answers
+    // preflights but exposes nothing, so locally this is the one.
+    response.headers_mut().insert(
+        lambda_http::http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        lambda_http::http::HeaderValue::from_static(EXPOSED_HEADERS),
+    );
+    response
 }
+
+/// The response headers a browser's script may read.
+pub const EXPOSED_HEADERS: &str = "ETag, Retry-After";
 
 /// The response for a handler's answer, or a 503 when it is not ready
 /// within `deadline`: a client may retry it, as after any timeout, and

@@ -21,6 +21,11 @@ fn header<'a>(r: &'a Reply, name: &str) -> Option<&'a str> {
 #[track_caller]
 fn assert_caching(r: &Reply, control: &str, what: &str) {
     assert_eq!(
+        header(r, "access-control-expose-headers"),
+        Some("ETag, Retry-After"),
+        "{what}: a browser may read the tag and when to retry"
+    );
+    assert_eq!(
         header(r, "cache-control"),
         Some(control),
         "{what}: {}",
