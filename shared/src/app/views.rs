@@ -184,6 +184,12 @@ impl ArticleBody {
                 article.id
             )));
         }
+        Self::without_body(article, context)
+    }
+
+    /// One article as read without its body (which its version names):
+    /// enough to tell whether a client's copy is current.
+    pub fn without_body(article: ArticleRecord, context: &Context) -> Result<Self, ApiError> {
         let version = article.version;
         articles(vec![article], context, true)
             .pop()

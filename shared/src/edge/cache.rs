@@ -13,7 +13,8 @@
 //!
 //! Every `GET` answered 200 carries an `ETag` (a handler's own, naming a
 //! stored version, or a digest of the body); an `If-None-Match` naming it
-//! gets a 304 with no body.
+//! gets a 304 with no body. A handler that can tell the tag before reading
+//! everything (an article's, without its body) answers the 304 itself.
 
 use lambda_http::{
     Body, Request, Response,
@@ -83,8 +84,9 @@ pub fn finish(
     mut response: Response<Body>,
 ) -> Response<Body> {
     let status = response.status();
+    let current = status.is_success() || status == StatusCode::NOT_MODIFIED;
     let kind = match function.caching() {
-        _ if !asked.get || !status.is_success() => Kind::NoStore,
+        _ if !asked.get || !current => Kind::NoStore,
         Kind::Public if asked.token => Kind::PerCaller,
         kind => kind,
     };
@@ -112,13 +114,13 @@ pub fn finish(
             response.headers_mut().insert(header::ETAG, value);
         }
     }
-    let current = response
+    let tag = response
         .headers()
         .get(header::ETAG)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     match &asked.if_none_match {
-        Some(asked) if matches(asked, current) => {
+        Some(asked) if matches(asked, tag) => {
             let (mut parts, _) = response.into_parts();
             parts.status = StatusCode::NOT_MODIFIED;
             parts.headers.remove(header::CONTENT_TYPE);
@@ -138,7 +140,7 @@ fn body_bytes(body: &Body) -> &[u8] {
 
 /// Whether an `If-None-Match` list names `current` (weak comparison, as
 /// RFC 9110 has it for `If-None-Match`).
-fn matches(asked: &str, current: &str) -> bool {
+pub fn matches(asked: &str, current: &str) -> bool {
     let weak = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
     asked.trim() == "*" || asked.split(',').any(|tag| weak(tag) == weak(current))
 }

@@ -39,8 +39,29 @@ pub fn created<T: Serialize>(value: &T) -> Answer {
 /// edit or a deletion compares) and a digest of the answer.
 pub fn article_with(status: StatusCode, value: &ArticleBody) -> Answer {
     let body = serde_json::to_string(value).map_err(ApiError::internal)?;
-    let tag = precondition::versioned_tag(value.version, body.as_bytes());
-    with_tag(status, body, &tag)
+    with_tag(status, body, &article_tag(value)?)
+}
+
+/// An article's entity tag: its version, which names its body, and a
+/// digest of the rest of the answer, so it can be told without the body.
+pub fn article_tag(value: &ArticleBody) -> Result<String, ApiError> {
+    let mut rest = serde_json::to_value(value).map_err(ApiError::internal)?;
+    if let Some(article) = rest["article"].as_object_mut() {
+        article.remove("body");
+    }
+    Ok(precondition::versioned_tag(
+        value.version,
+        rest.to_string().as_bytes(),
+    ))
+}
+
+/// 304: the client's copy, named by `tag`, is current.
+pub fn not_modified(tag: &str) -> Answer {
+    Response::builder()
+        .status(StatusCode::NOT_MODIFIED)
+        .header(header::ETAG, tag)
+        .body(Body::Empty)
+        .map_err(ApiError::internal)
 }
 
 /// The current user, with the `ETag` naming the profile's version and a

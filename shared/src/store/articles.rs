@@ -264,19 +264,32 @@ impl Articles<'_> {
         })
     }
 
-    /// The article a slug names, with its body, as `viewer` sees it: the
-    /// slug's claim, then one read of the article, its author and the
-    /// viewer's favorite and follow; 404 otherwise.
+    /// The article a slug names, with its body if `body`, as `viewer`
+    /// sees it: the slug's claim, then one read of the article, its author
+    /// and the viewer's favorite and follow; 404 otherwise.
     pub async fn by_slug_seen_by(
         self,
         slug: &str,
         viewer: Option<&str>,
+        body: bool,
     ) -> Result<(ArticleRecord, Context), ApiError> {
         let article = self.slug_holder(slug).await?;
         self.store()
-            .article_seen_by(viewer, &article, true)
+            .article_seen_by(viewer, &article, body)
             .await?
             .ok_or(ApiError::NotFound("article"))
+    }
+
+    /// The body of article `id`, if it still exists.
+    pub async fn body(self, id: &str) -> Result<Option<String>, ApiError> {
+        match self
+            .table()
+            .get("get article body", &keys::article_body(id))
+            .await?
+        {
+            Some(item) => Ok(Some(from_item::<BodyItem>(item)?.body)),
+            None => Ok(None),
+        }
     }
 
     /// The article a slug names (head and counts); 404 otherwise.

@@ -328,3 +328,45 @@ async fn of_concurrent_edits_sent_with_one_tag_exactly_one_lands() {
     assert_eq!(now.body["article"]["description"], landed[0].1);
     audit::assert_consistent(&apps[0]).await;
 }
+
+#[tokio::test]
+async fn a_current_copy_of_an_article_is_told_without_reading_its_body() {
+    use conduit_tools::meter::measure;
+    let app = app().await;
+    let jake = register(&app, "jake").await;
+    // A body of some 40 KB: ten read units of its own.
+    let long = "word ".repeat(8_000);
+    let r = create_article_body(
+        &app,
+        Some(&jake),
+        json!({"article": {"title": "Long", "description": "d", "body": long, "tagList": []}}),
+    )
+    .await;
+    let slug = slug_of(&r);
+    let read = || call("GET", "/api/articles/{slug}").param("slug", &slug);
+
+    let (full, whole) = measure(send(&app, read())).await;
+    assert_status(&full, 200);
+    let tag = header(&full, "etag").unwrap().to_owned();
+    assert_eq!(
+        header(&r, "etag"),
+        Some(tag.as_str()),
+        "the answer to the create names the same version and view"
+    );
+    let (current, told) = measure(send(&app, read().header("if-none-match", &tag))).await;
+    assert_eq!(current.status, 304);
+    assert_eq!(header(&current, "etag"), Some(tag.as_str()));
+    assert_eq!(header(&current, "cache-control"), Some(PUBLIC));
+    assert!(
+        told.read_units + 9.0 <= whole.read_units,
+        "a 304 reads no body: {told:?} against {whole:?}"
+    );
+    assert_eq!(told.calls, whole.calls, "claim, then one batch");
+
+    // A stale copy: the article whole, its body read after.
+    let (stale, again) = measure(send(&app, read().header("if-none-match", "\"v0-0\""))).await;
+    assert_status(&stale, 200);
+    assert_eq!(stale.body, full.body);
+    assert_eq!(header(&stale, "etag"), Some(tag.as_str()));
+    assert_eq!(again.calls, whole.calls + 1, "the body, read after");
+}
