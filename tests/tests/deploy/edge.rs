@@ -155,9 +155,11 @@ fn the_edge_keeps_public_reads_for_s_maxage_and_never_a_private_or_no_store_answ
                     .get("cache-control")
                     .and_then(|v| v.to_str().ok());
                 let kept = cloudfront_keeps(policy, control);
+                // A 304 tells a cache its copy is current, so it renews that copy's
+                // freshness with the same headers a 200 carries.
                 let public = route.method == "GET"
                     && !token
-                    && (200..300).contains(&status)
+                    && ((200..300).contains(&status) || status == 304)
                     && function.caching() == cache::Kind::Public;
                 if public {
                     assert_eq!(kept, caching.shared_seconds, "{function:?} {control:?}");
