@@ -1,4 +1,6 @@
 //! `POST /api/articles/{slug}/comments`: adds a comment; 201 with the comment.
+//! The same comment again within minutes is a 409, unless it carries the
+//! first attempt's `Idempotency-Key`, which gets the first answer.
 
 use lambda_http::Request;
 use serde::Deserialize;
@@ -25,6 +27,7 @@ struct NewComment {
 
 pub async fn handler(app: &App, req: Request) -> Answer {
     let author = auth::require_user(app, &req).await?;
+    let idempotency_key = request::idempotency_key(&req)?;
     let comment = request::parse_body::<Envelope>(&req)?
         .comment
         .unwrap_or_default();
@@ -47,7 +50,8 @@ pub async fn handler(app: &App, req: Request) -> Answer {
         .limits()
         .hit(app.limits.comments_per_user.as_ref(), &author)
         .await?;
-    let comment = app.store.comments().create(&article, &author, body).await?;
+    let comment = app.store.comments().create(&article, &author, body, idempotency_key.as_deref())
+        .await?;
     let comment = views::comments(&app.store, Some(&author), vec![comment])
         .await?
         .pop()

@@ -1,14 +1,13 @@
-//! `GET /api/articles/{slug}/comments`: newest first, `limit` (default 20,
-//! at most 50) at a time; each page's `nextCursor`, passed as `cursor`,
-//! gives the next.
+//! `GET /api/articles/{slug}/comments`: newest first, the whole thread by
+//! default (up to 500 comments and 2 MiB of answer), or `limit` at a time;
+//! each page's `nextCursor`, passed as `cursor`, gives the next.
 
 use lambda_http::Request;
 use shared::{
     App,
     app::{
         auth::{self, Token},
-        cursor,
-        views::{self, CommentList},
+        views,
     },
     request,
     response::{self, Answer},
@@ -20,10 +19,7 @@ pub async fn handler(app: &App, req: Request) -> Answer {
     let list = auth::reading(app, &req, Token::Optional, |viewer| async move {
         let article = app.store.articles().slug_holder(&slug).await?;
         let page = app.store.comments().page(article.id(), page).await?;
-        Ok(CommentList {
-            comments: views::comments(&app.store, viewer.as_deref(), page.comments).await?,
-            next_cursor: page.next.map(cursor::comments),
-        })
+        views::comment_page(&app.store, viewer.as_deref(), page).await
     })
     .await?;
     response::ok(&list)

@@ -23,11 +23,13 @@ pub const LIMIT_MAX: usize = 100;
 /// read units); deeper pages are reached with a cursor, which costs one page
 /// wherever it points.
 pub const OFFSET_MAX: usize = 1_000;
-pub const COMMENT_LIMIT_DEFAULT: usize = 20;
-/// With a comment at its 10,000 characters and an author at every profile
-/// limit, a page of 50 answers under 3 MB, half of Lambda's 6 MB response
-/// limit, whatever it holds (`docs/api.md`, "Comments", works it out).
-pub const COMMENT_LIMIT_MAX: usize = 50;
+/// A comment page holds at most this many, and by default as many: a
+/// client that knows no cursor (the RealWorld front ends read comments in
+/// one request) sees an ordinary thread whole. Bytes bound it as well
+/// (`store::comments::PAGE_BYTES`, `app::views::COMMENT_ANSWER_BYTES`), so
+/// only a thread of long comments is cut.
+pub const COMMENT_LIMIT_MAX: usize = 500;
+pub const COMMENT_LIMIT_DEFAULT: usize = COMMENT_LIMIT_MAX;
 
 pub const BLANK: &str = "can't be blank";
 pub const HIDDEN: &str = "can't contain control or invisible formatting characters";
@@ -444,7 +446,7 @@ pub fn page<'a>(
 /// The bounds of article lists: limit 1 to 100 (default 20), offset to 1,000.
 pub const ARTICLE_PAGES: (usize, usize, usize) = (LIMIT_DEFAULT, LIMIT_MAX, OFFSET_MAX);
 
-/// The bounds of comment lists: limit 1 to 50 (default 20), no offset (a
+/// The bounds of comment lists: limit 1 to 500 (default 500), no offset (a
 /// skipped comment would be read whole, body included).
 pub const COMMENT_PAGES: (usize, usize, usize) = (COMMENT_LIMIT_DEFAULT, COMMENT_LIMIT_MAX, 0);
 
@@ -702,7 +704,7 @@ mod tests {
             (None, Some("-1"), None, ARTICLE_PAGES),
             (None, Some("1001"), None, ARTICLE_PAGES),
             (None, Some("5"), Some("c"), ARTICLE_PAGES),
-            (Some("51"), None, None, COMMENT_PAGES),
+            (Some("501"), None, None, COMMENT_PAGES),
             (None, Some("1"), None, COMMENT_PAGES),
         ] {
             assert!(

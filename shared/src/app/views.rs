@@ -4,9 +4,11 @@
 use serde::Serialize;
 
 use crate::{
+    app::cursor,
     ground::error::ApiError,
     store::{
         Store,
+        comments::Page as CommentPage,
         pages::{Context, Shown},
         records::Shows,
         records::{ArticleRecord, CommentRecord, UserRecord},
@@ -225,6 +227,43 @@ impl ArticleBody {
 }
 
 /// Comments as `viewer` sees them; a comment whose author is gone is left out.
+/// The most bytes of JSON a page of comments answers with: under Lambda's
+/// 6 MB response limit even once the answer is escaped again into the
+/// response envelope, which at most doubles it (serde_json writes no raw
+/// control characters, so only quotes and backslashes are escaped).
+pub const COMMENT_ANSWER_BYTES: usize = 2 << 20;
+
+/// A page of comments as answered: as many as fit in
+/// [`COMMENT_ANSWER_BYTES`] (at least one, so a page always moves on), with
+/// the cursor of what follows.
+pub async fn comment_page(
+    store: &Store,
+    viewer: Option<&str>,
+    page: CommentPage,
+) -> Result<CommentList, ApiError> {
+    let mut comments = comments(store, viewer, page.comments).await?;
+    let mut used = 0;
+    let fits = comments
+        .iter()
+        .position(|c| {
+            // Each comment and the comma after it.
+            used += serde_json::to_vec(c).map_or(0, |json| json.len()) + 1;
+            used > COMMENT_ANSWER_BYTES
+        })
+        .unwrap_or(comments.len())
+        .max(1);
+    let next = if comments.len() > fits {
+        comments.truncate(fits);
+        comments.last().map(|c| c.id)
+    } else {
+        page.next
+    };
+    Ok(CommentList {
+        comments,
+        next_cursor: next.map(cursor::comments),
+    })
+}
+
 pub async fn comments(
     store: &Store,
     viewer: Option<&str>,

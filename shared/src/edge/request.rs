@@ -259,15 +259,15 @@ pub fn article_page(req: &Request) -> Result<Page, ApiError> {
 /// The page of a comment list a request asks for: `limit` and `cursor`.
 pub fn comment_page(req: &Request) -> Result<CommentPage, ApiError> {
     let (limit, offset, cursor) = page_params(req);
-    let asked = match page_request(&limit, &offset, &cursor, validate::COMMENT_PAGES) {
-        Err(ApiError::Validation(errors)) if errors.get("offset").is_some() => {
-            return Err(ApiError::field(
-                "offset",
-                "is not supported for comments, use cursor",
-            ));
-        }
-        asked => asked?,
-    };
+    // Comments page by cursor only, so any offset, even 0, is refused: a
+    // client that sends one expects skipping that never happens.
+    if offset.is_some() {
+        return Err(ApiError::field(
+            "offset",
+            "is not supported for comments, use cursor",
+        ));
+    }
+    let asked = page_request(&limit, &None, &cursor, validate::COMMENT_PAGES)?;
     let before = asked
         .cursor
         .map(|cursor| {

@@ -75,6 +75,13 @@ pub enum ApiError {
     /// its race against other writes to the same item every time it was retried.
     #[error("{0} kept changing")]
     Changed(&'static str),
+    /// 409 `{field: [message]}`: the same content was just created by the
+    /// same caller (a resend without the first attempt's `Idempotency-Key`).
+    #[error("duplicate: {field} {message}")]
+    Duplicate {
+        field: &'static str,
+        message: &'static str,
+    },
     /// 412 `{entity: ["has changed since it was read"]}`: an `If-Match`
     /// names a version that is no longer the stored one.
     #[error("{0} precondition failed")]
@@ -153,7 +160,7 @@ impl ApiError {
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) | Self::Denied { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict(_) | Self::Changed(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::Changed(_) | Self::Duplicate { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -169,7 +176,9 @@ impl ApiError {
             Self::TooLarge(limit) => json!({ "body": [format!("is larger than {limit} bytes")] }),
             Self::Unauthorized { field, message } => json!({ *field: [message] }),
             Self::Forbidden(entity) => json!({ *entity: ["forbidden"] }),
-            Self::Denied { field, message } => json!({ *field: [message] }),
+            Self::Denied { field, message } | Self::Duplicate { field, message } => {
+                json!({ *field: [message] })
+            }
             Self::NotFound(entity) => json!({ *entity: ["not found"] }),
             Self::Conflict(fields) => {
                 let map: serde_json::Map<_, _> = fields
@@ -263,6 +272,16 @@ mod tests {
             (
                 StatusCode::CONFLICT,
                 json!({"errors": {"article": ["was changed by another request, retry"]}})
+            )
+        );
+        assert_eq!(
+            body_of(ApiError::Duplicate {
+                field: "body",
+                message: "duplicates a comment you just posted",
+            }),
+            (
+                StatusCode::CONFLICT,
+                json!({"errors": {"body": ["duplicates a comment you just posted"]}})
             )
         );
     }

@@ -36,13 +36,10 @@ pub struct Page {
     pub next: Option<u64>,
 }
 
-/// The most comment text one page holds, in stored bytes: a page answers
-/// under Lambda's 6 MB response limit whatever its comments hold. Its
-/// bodies at most this, each escaped to at most twice its size in JSON
-/// (only quotes, backslashes and line breaks are escaped, two bytes each),
-/// and each author's profile beside it at most about 11 KB (a bio of
-/// 2,000 characters, an image URL of 2,048): 4 MiB + 50 × 11 KB at the
-/// most comments a page takes.
+/// The most comment text one page reads and holds, in stored bytes: a page
+/// of long comments costs what a page of short ones does, and its answer
+/// (which `app::views` bounds in bytes too) stays under Lambda's 6 MB
+/// response limit.
 pub const PAGE_BYTES: usize = 2 << 20;
 
 /// How many of `comments`, in order, fit in `budget` bytes of text: at
@@ -59,20 +56,39 @@ fn fitting(comments: &[CommentRecord], budget: usize) -> usize {
         .max(1)
 }
 
-/// How often a comment whose request claim names a deleted comment is retried.
-const CREATE_ATTEMPTS: usize = 2;
+/// How often a comment whose request claim names a deleted comment is
+/// retried: once for each of its two claims, and once more.
+const CREATE_ATTEMPTS: usize = 3;
+
+/// Why a comment the same as one just posted is refused.
+pub const DUPLICATE: &str = "duplicates a comment you just posted";
+
+/// What a refused request claim names.
+enum Made {
+    Live(CommentRecord),
+    Gone,
+}
 
 impl Comments<'_> {
-    /// Adds a comment by `author_id`. The same body sent again by the same
-    /// author to the same article within the request window (a retry) answers
-    /// with the comment the first attempt made.
+    /// Adds a comment by `author_id`.
+    ///
+    /// The same body sent again by the same author to the same article
+    /// within the request window is a 409: a page showing the first would
+    /// show it twice. A client that retries (after a timeout or a 503) sends
+    /// the `Idempotency-Key` of its first attempt and gets the comment that
+    /// attempt made. Once that comment is deleted, the same body can be
+    /// posted again.
     pub async fn create(
         self,
         article: &ArticleRecord,
         author_id: &str,
         body: String,
+        idempotency_key: Option<&str>,
     ) -> Result<CommentRecord, ApiError> {
-        let mut request = CreateRequest::new(author_id, "COMMENT", &[&article.id, &body]);
+        let parts: &[&str] = &[&article.id, &body];
+        let mut content = CreateRequest::new(author_id, "COMMENT", parts);
+        let mut keyed =
+            idempotency_key.map(|key| CreateRequest::keyed(author_id, "COMMENT-KEY", key, parts));
         for _ in 0..CREATE_ATTEMPTS {
             let id = self.next_id(&article.id).await?;
             let now = clock::now();
@@ -91,28 +107,60 @@ impl Comments<'_> {
             let alive = articles::must_exist(&mut tx, &article.id);
             tx.put_new(&keys::comment(&article.id, comment.id), &comment)?;
             let author = users::must_exist(&mut tx, author_id);
-            let claim = request.claim(&mut tx, &comment.id.to_string())?;
+            let target = comment.id.to_string();
+            let same_content = content.claim(&mut tx, &target)?;
+            let same_key = keyed
+                .as_ref()
+                .map(|request| request.claim(&mut tx, &target))
+                .transpose()?;
             match tx.commit().await? {
                 Ok(()) => return Ok(comment),
                 Err(refused) if refused.by(alive) => return Err(ApiError::NotFound("article")),
                 Err(refused) if refused.by(author) => return Err(ApiError::token_invalid()),
-                Err(refused) if refused.by(claim) => {
-                    let Some(target) = request.claimed(self.table()).await? else {
-                        continue;
+                // The key first: a retry also repeats the content.
+                Err(refused) if same_key.is_some_and(|slot| refused.by(slot)) => {
+                    let Some(request) = keyed.as_mut() else {
+                        return Err(refused.unexpected());
                     };
-                    let made = match target.parse() {
-                        Ok(id) => self.get(&article.id, id).await?,
-                        Err(_) => None,
-                    };
-                    match made {
-                        Some(made) => return Ok(made),
-                        None => request.replace_stale(target),
+                    match self.made(&article.id, request).await? {
+                        Made::Live(made) => return Ok(made),
+                        Made::Gone => {}
+                    }
+                }
+                Err(refused) if refused.by(same_content) => {
+                    match self.made(&article.id, &mut content).await? {
+                        Made::Live(_) => {
+                            return Err(ApiError::Duplicate {
+                                field: "body",
+                                message: DUPLICATE,
+                            });
+                        }
+                        Made::Gone => {}
                     }
                 }
                 Err(refused) => return Err(refused.unexpected()),
             }
         }
         Err(ApiError::Changed("comment"))
+    }
+
+    /// The comment a refused claim of `request` names, or `Gone` (the claim
+    /// expired, or its comment was deleted and the claim may be taken over).
+    async fn made(self, article_id: &str, request: &mut CreateRequest) -> Result<Made, ApiError> {
+        let Some(target) = request.claimed(self.table()).await? else {
+            return Ok(Made::Gone);
+        };
+        let made = match target.parse() {
+            Ok(id) => self.get(article_id, id).await?,
+            Err(_) => None,
+        };
+        Ok(match made {
+            Some(made) => Made::Live(made),
+            None => {
+                request.replace_stale(target);
+                Made::Gone
+            }
+        })
     }
 
     /// Takes the article's next comment id: an atomic counter on its
@@ -147,9 +195,10 @@ impl Comments<'_> {
             // the cursor's own comment is never read.
             Some(before) => Bound::AtMost(keys::comment(article_id, before - 1).sk),
         };
-        // One past the page says whether another follows.
-        let items = Walk::new(pk, prefix)
-            .from(start)
+        // One past the page says whether another follows, unless the
+        // walk stops at its byte budget first.
+        let mut walk = Walk::new(pk, prefix).from(start).within_bytes(PAGE_BYTES);
+        let items = walk
             .next(self.table(), "list comments", page.limit + 1)
             .await?;
         let mut comments = items
@@ -159,6 +208,8 @@ impl Comments<'_> {
         let fits = fitting(&comments, PAGE_BYTES).min(page.limit);
         let next = if comments.len() > fits {
             comments.truncate(fits);
+            comments.last().map(|c| c.id)
+        } else if !walk.done() {
             comments.last().map(|c| c.id)
         } else {
             None
@@ -221,9 +272,6 @@ mod tests {
             "one always goes, or no page moves on"
         );
         assert_eq!(fitting(&[], 10), 1);
-        // The answer's bound: bodies escaped at most twice over, and an
-        // author's profile beside each of a page's at most 50 comments.
-        const { assert!(2 * PAGE_BYTES + 50 * 11_000 < 6_000_000) };
         // Fifty comments at their longest stored form (10,000 characters
         // of 4 bytes) fit whole.
         let largest: Vec<CommentRecord> = (0..50).map(|i| comment(i, 40_000)).collect();

@@ -398,13 +398,36 @@ impl Table {
         high: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Item>, ApiError> {
+        let (items, _) = self
+            .query_range_within(operation, pk, low, high, limit, usize::MAX)
+            .await?;
+        Ok(items)
+    }
+
+    /// [`Table::query_range`], stopping at the first of DynamoDB's pages
+    /// (at most 1 MB each) that brings what was read to `max_bytes` of
+    /// items: what a read costs is then bounded by bytes as well as by
+    /// count. Says whether it stopped there with items left.
+    pub(crate) async fn query_range_within(
+        &self,
+        operation: &'static str,
+        pk: &str,
+        low: &str,
+        high: Option<&str>,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<(Vec<Item>, bool), ApiError> {
         let mut items = Vec::new();
         if pk.len() > keys::MAX_PK_BYTES {
             // No item has such a partition key (see `Key::is_storable`).
-            return Ok(items);
+            return Ok((items, false));
         }
         let mut start = None;
+        let mut bytes = 0;
         while items.len() < limit {
+            if bytes >= max_bytes {
+                return Ok((items, true));
+            }
             let mut condition = Expr::new();
             let pk_name = condition.name(keys::PK);
             let pk_value = condition.string(pk);
@@ -440,14 +463,32 @@ impl Table {
                 .await
                 .map_err(|err| sdk_error(operation, err))?;
             consumed(Access::Read, &output.consumed_capacity);
-            items.extend(output.items.unwrap_or_default());
+            let page = output.items.unwrap_or_default();
+            bytes += page.iter().map(item_bytes).sum::<usize>();
+            items.extend(page);
             start = output.last_evaluated_key;
             if start.is_none() {
                 break;
             }
         }
-        Ok(items)
+        Ok((items, false))
     }
+}
+
+/// An item's size as DynamoDB counts it (names and values), near enough
+/// to bound a read by: numbers are counted as their decimal text.
+fn item_bytes(item: &Item) -> usize {
+    fn value_bytes(value: &AttributeValue) -> usize {
+        match value {
+            AttributeValue::S(s) | AttributeValue::N(s) => s.len(),
+            AttributeValue::B(b) => b.as_ref().len(),
+            AttributeValue::Ss(v) | AttributeValue::Ns(v) => v.iter().map(String::len).sum(),
+            AttributeValue::L(v) => v.iter().map(value_bytes).sum::<usize>() + 3,
+            AttributeValue::M(m) => m.iter().map(|(k, v)| k.len() + value_bytes(v)).sum::<usize>() + 3,
+            _ => 1,
+        }
+    }
+    item.iter().map(|(name, value)| name.len() + value_bytes(value)).sum()
 }
 
 /// An item's attributes as `T`.

@@ -29,6 +29,7 @@ pub struct Walk {
     prefix: String,
     next: Bound,
     done: bool,
+    max_bytes: usize,
 }
 
 impl Walk {
@@ -38,7 +39,16 @@ impl Walk {
             prefix: prefix.into(),
             next: Bound::Top,
             done: false,
+            max_bytes: usize::MAX,
         }
+    }
+
+    /// The same walk, each page stopping once it has read `bytes` of items
+    /// (past them by at most one of DynamoDB's 1 MB pages), so a page of
+    /// large items costs what a page of small ones does.
+    pub fn within_bytes(mut self, bytes: usize) -> Self {
+        self.max_bytes = bytes;
+        self
     }
 
     /// The same walk, going on from `bound`.
@@ -78,10 +88,10 @@ impl Walk {
             Bound::Below(sk) => (Some(sk.as_str()), n + 1),
             Bound::AtMost(sk) => (Some(sk.as_str()), n),
         };
-        let mut items = table
-            .query_range(operation, &self.pk, &self.prefix, high, asked)
+        let (mut items, cut) = table
+            .query_range_within(operation, &self.pk, &self.prefix, high, asked, self.max_bytes)
             .await?;
-        self.done = items.len() < asked;
+        self.done = items.len() < asked && !cut;
         if let Bound::Below(below) = &self.next {
             items.retain(|item| sort_key(item).is_some_and(|sk| sk < below.as_str()));
         }

@@ -1,7 +1,8 @@
 //! What a request costs, whatever a client sends or the table holds: a long
 //! article's favorites, comments and list pages never touch its body; a
 //! comment page and a cursor page cost one page wherever they start; a
-//! comment page's answer stays far under Lambda's 6 MB by construction; the
+//! comment page reads and answers a bounded number of bytes, so its answer
+//! stays under Lambda's 6 MB whatever the thread holds; the
 //! feed costs one page however many authors the reader follows. Costs are
 //! the capacity DynamoDB Local reports for each call, as the functions record
 //! it (`conduit_tools::meter`).
@@ -10,7 +11,13 @@ use std::collections::HashSet;
 
 use conduit_tools::meter::{Usage, measure};
 use serde_json::json;
-use shared::app::validate::{ARTICLE_BODY_MAX, BIO_MAX, COMMENT_BODY_MAX, IMAGE_MAX};
+use shared::{
+    app::{
+        validate::{ARTICLE_BODY_MAX, BIO_MAX, COMMENT_BODY_MAX, IMAGE_MAX},
+        views::COMMENT_ANSWER_BYTES,
+    },
+    store::comments::PAGE_BYTES,
+};
 
 use crate::*;
 
@@ -103,15 +110,22 @@ async fn comment_pages_follow_their_cursor_and_cost_a_page_wherever_they_start()
     }
     ids.reverse();
 
-    // Twenty to a page by default, newest first, every comment once.
+    // By default the whole thread, newest first: a client that knows no
+    // cursor sees every comment.
+    let whole = list_comments(&app, None, &slug).await;
+    assert_eq!(comment_ids(&whole), ids);
+    assert_eq!(next_cursor(&whole), None);
+
+    // Twenty to a page when asked, every comment once.
     let mut seen = Vec::new();
     let mut costs = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let query: Vec<(&str, &str)> = cursor.iter().map(|c| ("cursor", c.as_str())).collect();
+        let mut query: Vec<(&str, &str)> = vec![("limit", "20")];
+        query.extend(cursor.iter().map(|c| ("cursor", c.as_str())));
         let (r, usage) = measure(list_comments_with(&app, None, &slug, &query)).await;
         let page = comment_ids(&r);
-        assert!(page.len() <= 20, "a default page holds 20: {}", page.len());
+        assert!(page.len() <= 20, "a page holds its limit: {}", page.len());
         seen.extend(page);
         costs.push(usage.read_units);
         cursor = next_cursor(&r);
@@ -134,15 +148,20 @@ async fn comment_pages_follow_their_cursor_and_cost_a_page_wherever_they_start()
     assert_eq!(comment_ids(&r), ids[44..]);
     assert_eq!(next_cursor(&r), None);
 
-    // No skipping by offset (a skipped comment is read whole), no page over
-    // 50, no cursor this API did not issue.
+    // No skipping by offset, not even 0 (a skipped comment is read whole),
+    // no page over 500, no cursor this API did not issue.
     for (query, field, message) in [
         (
             ("offset", "20"),
             "offset",
             "is not supported for comments, use cursor",
         ),
-        (("limit", "51"), "limit", "must be an integer from 1 to 50"),
+        (
+            ("offset", "0"),
+            "offset",
+            "is not supported for comments, use cursor",
+        ),
+        (("limit", "501"), "limit", "must be an integer from 1 to 500"),
         (("cursor", "not-a-cursor"), "cursor", "is invalid"),
     ] {
         let r = list_comments_with(&app, None, &slug, &[query]).await;
@@ -156,8 +175,34 @@ async fn comment_pages_follow_their_cursor_and_cost_a_page_wherever_they_start()
     assert_reply(&r, 422, errors(json!({ "cursor": ["is invalid"] })));
 }
 
+/// A comment page's answer as the function writes it, and its read units.
+async fn comment_answer(
+    app: &App,
+    token: &str,
+    slug: &str,
+    query: &[(&str, &str)],
+) -> (String, f64) {
+    let mut c = call("GET", "/api/articles/{slug}/comments")
+        .param("slug", slug)
+        .token(token);
+    for (k, v) in query {
+        c = c.query(k, v);
+    }
+    let (response, usage) = measure(harness::invoke(
+        app,
+        shared::Function::ListComments,
+        c.request(),
+    ))
+    .await;
+    assert_eq!(response.status(), 200);
+    match response.body() {
+        lambda_http::Body::Text(text) => (text.clone(), usage.read_units),
+        other => panic!("a text body, not {other:?}"),
+    }
+}
+
 #[tokio::test]
-async fn the_largest_comment_page_answers_far_under_lambdas_limit() {
+async fn a_thread_of_the_longest_comments_pages_by_bytes_under_lambdas_limit() {
     let app = app().await;
     let jake = register(&app, "jake").await;
     // The author at every profile limit: their profile rides on every comment.
@@ -168,25 +213,49 @@ async fn the_largest_comment_page_answers_far_under_lambdas_limit() {
     }}));
     assert_status(&send(&app, c).await, 200);
     let slug = create_article(&app, &jake, "Long comments", &[]).await;
-    for i in 0..50 {
-        comment(&app, &jake, &slug, &long_text(COMMENT_BODY_MAX, i)).await;
+    // More than a page's read budget and answer budget hold.
+    const COMMENTS: usize = 90;
+    let mut ids = Vec::new();
+    for i in 0..COMMENTS {
+        ids.push(comment(&app, &jake, &slug, &long_text(COMMENT_BODY_MAX, i)).await);
     }
-    let c = call("GET", "/api/articles/{slug}/comments")
-        .param("slug", &slug)
-        .query("limit", "50")
-        .token(&jake);
-    let response = harness::invoke(&app, shared::Function::ListComments, c.request()).await;
-    let text = match response.body() {
-        lambda_http::Body::Text(text) => text.clone(),
-        other => panic!("a text body, not {other:?}"),
-    };
-    let listed: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(listed["comments"].as_array().map(Vec::len), Some(50));
-    // The answer, and the answer as Lambda's response document carries it
-    // (the body escaped again as a JSON string).
-    let escaped = serde_json::to_string(&text).unwrap();
-    assert!(text.len() < 3_000_000, "{} bytes", text.len());
-    assert!(escaped.len() < 3_000_000, "{} bytes escaped", escaped.len());
+    ids.reverse();
+
+    for limit in [None, Some("500"), Some("50")] {
+        let mut seen = Vec::new();
+        let mut pages = 0;
+        let mut cursor: Option<String> = None;
+        loop {
+            pages += 1;
+            let mut query: Vec<(&str, &str)> = limit.iter().map(|l| ("limit", *l)).collect();
+            query.extend(cursor.iter().map(|c| ("cursor", c.as_str())));
+            let (text, read_units) = comment_answer(&app, &jake, &slug, &query).await;
+            // The answer, and the answer as Lambda's response document
+            // carries it (the body escaped again as a JSON string).
+            let escaped = serde_json::to_string(&text).unwrap();
+            assert!(text.len() <= COMMENT_ANSWER_BYTES, "{} bytes", text.len());
+            assert!(escaped.len() < 6_000_000, "{} bytes escaped", escaped.len());
+            // What a page reads stops at its byte budget, past it by at most
+            // one of DynamoDB's 1 MB pages (a read unit is 4 KB).
+            let budget = (PAGE_BYTES + (1 << 20)) as f64 / 4096.0;
+            assert!(read_units < budget + 20.0, "{read_units} read units");
+            let listed: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let page: Vec<u64> = listed["comments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_u64().unwrap())
+                .collect();
+            assert!(!page.is_empty(), "a page always moves on");
+            seen.extend(page);
+            match &listed["nextCursor"] {
+                serde_json::Value::String(next) => cursor = Some(next.clone()),
+                _ => break,
+            }
+        }
+        assert_eq!(seen, ids, "limit {limit:?}: every comment once, in order");
+        assert!(pages > 1, "limit {limit:?}: bytes cut the thread into pages");
+    }
 }
 
 /// Every slug of a list, page by page through `nextCursor`, `limit` at a

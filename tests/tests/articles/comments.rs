@@ -161,3 +161,36 @@ async fn unknown_comments_are_not_found() {
     assert_reply(&r, 404, not_found("article"));
     assert_eq!(comment_ids(&list_comments(&app, None, &slug).await), [id]);
 }
+
+#[tokio::test]
+async fn the_same_comment_again_is_a_409_until_the_first_is_deleted() {
+    let app = app().await;
+    let jake = register(&app, "jake").await;
+    let ann = register(&app, "ann").await;
+    let slug = create_article(&app, &jake, "Commented", &[]).await;
+    let other = create_article(&app, &jake, "Elsewhere", &[]).await;
+    let first = comment(&app, &ann, &slug, "Nice read").await;
+    let r = create_comment(&app, Some(&ann), &slug, json!("Nice read")).await;
+    assert_reply(
+        &r,
+        409,
+        errors(json!({"body": ["duplicates a comment you just posted"]})),
+    );
+    // Only the same author, article and body make a duplicate.
+    comment(&app, &jake, &slug, "Nice read").await;
+    comment(&app, &ann, &other, "Nice read").await;
+    comment(&app, &ann, &slug, "Nice read!").await;
+    assert_eq!(comment_ids(&list_comments(&app, None, &slug).await).len(), 3);
+    // Once the first is gone, the same words are a new comment.
+    let r = delete_comment(&app, Some(&ann), &slug, &first.to_string()).await;
+    assert_status(&r, 204);
+    let again = comment(&app, &ann, &slug, "Nice read").await;
+    assert_ne!(again, first);
+    let bodies: Vec<String> = list_comments(&app, None, &slug).await.body["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["body"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(bodies, ["Nice read", "Nice read!", "Nice read"]);
+}

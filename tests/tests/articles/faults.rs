@@ -65,7 +65,7 @@ async fn fixture(app: &App) -> Fixture {
         let made = app
             .store
             .comments()
-            .create(&target, &reader_id, format!("doomed {i}"))
+            .create(&target, &reader_id, format!("doomed {i}"), None)
             .await
             .unwrap();
         doomed_comments.push_back(made.id);

@@ -474,7 +474,7 @@ async fn writes_for_a_missing_user_fail_inside_their_transaction() {
     unauthorized(
         app.store
             .comments()
-            .create(&article, ghost, "boo".into())
+            .create(&article, ghost, "boo".into(), None)
             .await
             .map(drop),
         "comment",

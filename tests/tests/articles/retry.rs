@@ -125,21 +125,47 @@ async fn a_client_retry_after_a_503_gets_the_article_the_first_attempt_made() {
     audit::assert_consistent(&app).await;
 }
 
+/// `POST /api/articles/{slug}/comments` with an `Idempotency-Key`.
+async fn create_comment_keyed(app: &App, token: &str, slug: &str, body: &str, key: &str) -> Reply {
+    let c = harness::call("POST", "/api/articles/{slug}/comments")
+        .param("slug", slug)
+        .token(token)
+        .header("idempotency-key", key)
+        .json(json!({ "comment": { "body": body } }));
+    harness::send(app, c).await
+}
+
 #[tokio::test]
-async fn a_retried_comment_is_posted_once() {
+async fn a_comment_retried_with_its_idempotency_key_is_posted_once_and_a_resend_without_it_is_a_409()
+ {
     let (app, lossy) = direct_and_lossy(usize::MAX).await;
     let jake = register(&app, "jake").await;
     let slug = create_article(&app, &jake, "Commented", &[]).await;
-    let body = json!("only once");
-    let r = create_comment(&lossy, Some(&jake), &slug, body.clone()).await;
+    let key = "0d9c1f52-comment";
+    let r = create_comment_keyed(&lossy, &jake, &slug, "only once", key).await;
     assert_status(&r, 503);
-    let retry = create_comment(&app, Some(&jake), &slug, body).await;
+    let retry = create_comment_keyed(&app, &jake, &slug, "only once", key).await;
     assert_status(&retry, 201);
-    let listed = list_comments(&app, None, &slug).await;
-    assert_eq!(
-        comment_ids(&listed),
-        [retry.body["comment"]["id"].as_u64().unwrap()]
+    let id = retry.body["comment"]["id"].as_u64().unwrap();
+    let again = create_comment_keyed(&app, &jake, &slug, "only once", key).await;
+    assert_reply(&again, 201, retry.body.clone());
+
+    // The same comment without the key, or with another, is a duplicate:
+    // a page would show it twice.
+    let duplicate = errors(json!({"body": ["duplicates a comment you just posted"]}));
+    let unkeyed = create_comment(&app, Some(&jake), &slug, json!("only once")).await;
+    assert_reply(&unkeyed, 409, duplicate.clone());
+    let other_key = create_comment_keyed(&app, &jake, &slug, "only once", "another-key").await;
+    assert_reply(&other_key, 409, duplicate);
+    // The key answers only for the comment it was sent with.
+    let reused = create_comment_keyed(&app, &jake, &slug, "something else", key).await;
+    assert_reply(
+        &reused,
+        422,
+        errors(json!({"Idempotency-Key": ["was sent with another request"]})),
     );
+    assert_eq!(comment_ids(&list_comments(&app, None, &slug).await), [id]);
+    audit::assert_consistent(&app).await;
 }
 
 #[tokio::test]
