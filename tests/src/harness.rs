@@ -248,6 +248,7 @@ fn handler_of(app: &App, function: Function, req: Request) -> Pending<'_> {
         Function::DeleteComment => Box::pin(delete_comment::handler(app, req)),
         Function::ListTags => Box::pin(list_tags::handler(app, req)),
         Function::Health => Box::pin(health::handler(app, req)),
+        Function::GetOpenApi => Box::pin(get_openapi::handler(app, req)),
         Function::StreamWorker => panic!("the stream worker serves no route"),
     }
 }

@@ -43,7 +43,8 @@ impl Function {
             | Function::ListArticles
             | Function::GetArticle
             | Function::ListComments
-            | Function::ListTags => Kind::Public,
+            | Function::ListTags
+            | Function::GetOpenApi => Kind::Public,
             Function::FeedArticles => Kind::PerCaller,
             _ => Kind::NoStore,
         }

@@ -48,6 +48,7 @@ pub enum Function {
     DeleteComment,
     ListTags,
     Health,
+    GetOpenApi,
     /// The table's stream worker: no route, the stream's records.
     StreamWorker,
 }
@@ -55,7 +56,7 @@ pub enum Function {
 use Function::*;
 
 impl Function {
-    pub const ALL: [Function; 22] = [
+    pub const ALL: [Function; 23] = [
         RegisterUser,
         LoginUser,
         GetCurrentUser,
@@ -77,6 +78,7 @@ impl Function {
         DeleteComment,
         ListTags,
         Health,
+        GetOpenApi,
         StreamWorker,
     ];
 
@@ -104,6 +106,7 @@ impl Function {
             DeleteComment => "delete-comment",
             ListTags => "list-tags",
             Health => "health",
+            GetOpenApi => "get-openapi",
             StreamWorker => "stream-worker",
         }
     }
@@ -133,6 +136,7 @@ impl Function {
             DeleteComment => route("DELETE", "/api/articles/{slug}/comments/{id}"),
             ListTags => route("GET", "/api/tags"),
             Health => route("GET", "/api/health"),
+            GetOpenApi => route("GET", "/api/openapi.json"),
             StreamWorker => None,
         }
     }
@@ -140,7 +144,9 @@ impl Function {
     /// Whether it reads a token.
     pub fn auth(self) -> Auth {
         match self {
-            RegisterUser | LoginUser | ListTags | Health | StreamWorker => Auth::None,
+            RegisterUser | LoginUser | ListTags | Health | GetOpenApi | StreamWorker => {
+                Auth::None
+            }
             GetProfile | ListArticles | GetArticle | ListComments => Auth::Optional,
             GetCurrentUser | UpdateUser | EndSessions | FollowUser | UnfollowUser
             | FeedArticles | CreateArticle | UpdateArticle | DeleteArticle | FavoriteArticle

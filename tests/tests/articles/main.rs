@@ -11,6 +11,7 @@ mod caching;
 mod comments;
 mod create;
 mod delete;
+mod description;
 mod faults;
 mod favorites;
 mod feed;

@@ -3,6 +3,7 @@
 //! function's IAM policy grants exactly the DynamoDB actions it performs; the
 //! stack keeps its data, bounds its logs, and builds what it deploys.
 
+mod description;
 mod edge;
 mod entropy;
 mod layers;

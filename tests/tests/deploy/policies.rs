@@ -133,10 +133,13 @@ async fn every_function_runs_down_each_of_its_paths() {
         .param("slug", &slug)
         .token(&reader)
         .json(json!({"comment": {"body": "first"}}));
-    let r = s.record("create-comment", send(app, comment.clone()).await, 201);
+    let keyed = comment.clone().header("idempotency-key", "first-comment");
+    let r = s.record("create-comment", send(app, keyed.clone()).await, 201);
     let id = r.body["comment"]["id"].to_string();
-    // The same comment again is recognised as a retry; another one stays for the cleanup.
-    s.record("create-comment", send(app, comment).await, 201);
+    // The same comment again is a retry with its key, a duplicate without;
+    // another one stays for the cleanup.
+    s.record("create-comment", send(app, keyed).await, 201);
+    s.record("create-comment", send(app, comment).await, 409);
     let another = call("POST", "/api/articles/{slug}/comments")
         .param("slug", &slug)
         .token(&reader)
@@ -163,6 +166,8 @@ async fn every_function_runs_down_each_of_its_paths() {
     s.record("list-tags", send(app, tags).await, 200);
     let health = call("GET", "/api/health");
     s.record("health", send(app, health).await, 200);
+    let description = call("GET", "/api/openapi.json");
+    s.record("get-openapi", send(app, description).await, 200);
     let everywhere = call("DELETE", "/api/user/sessions").token(&reader);
     s.record("end-sessions", send(app, everywhere).await, 204);
 

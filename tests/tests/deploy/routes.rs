@@ -7,7 +7,11 @@ use shared::Function;
 use crate::{binary, function_crates, functions, root, template};
 
 /// Routes the project serves beyond the RealWorld spec.
-const EXTRA_ROUTES: &[(&str, &str)] = &[("GET", "/api/health"), ("DELETE", "/api/user/sessions")];
+const EXTRA_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/health"),
+    ("DELETE", "/api/user/sessions"),
+    ("GET", "/api/openapi.json"),
+];
 
 type Routes = BTreeSet<(String, String, String)>;
 
@@ -79,12 +83,12 @@ fn spec_routes() -> Option<BTreeSet<(String, String)>> {
     Some(routes)
 }
 
-fn difference<T: Ord + Clone + std::fmt::Debug>(a: &BTreeSet<T>, b: &BTreeSet<T>) -> Vec<T> {
+pub fn difference<T: Ord + Clone + std::fmt::Debug>(a: &BTreeSet<T>, b: &BTreeSet<T>) -> Vec<T> {
     a.difference(b).cloned().collect()
 }
 
 /// The routes of the one route list in code.
-fn listed_routes() -> Routes {
+pub fn listed_routes() -> Routes {
     Function::ALL
         .iter()
         .filter_map(|f| {

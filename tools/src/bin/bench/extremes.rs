@@ -182,7 +182,7 @@ pub async fn run(
         async move {
             app.store
                 .comments()
-                .create(thread, &author, body)
+                .create(thread, &author, body, None)
                 .await
                 .map(drop)
         }

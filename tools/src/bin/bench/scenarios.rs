@@ -82,7 +82,7 @@ pub async fn seed(app: &App, articles: usize, pool: usize) -> Result<Fixture, Ap
     for i in 0..10 {
         app.store
             .comments()
-            .create(&discussion_record, &reader_id, format!("comment {i}"))
+            .create(&discussion_record, &reader_id, format!("comment {i}"), None)
             .await?;
     }
     let mut doomed_articles = VecDeque::new();
@@ -95,7 +95,7 @@ pub async fn seed(app: &App, articles: usize, pool: usize) -> Result<Fixture, Ap
         let comment = app
             .store
             .comments()
-            .create(&target_record, &reader_id, format!("doomed {i}"))
+            .create(&target_record, &reader_id, format!("doomed {i}"), None)
             .await?;
         doomed_comments.push_back(comment.id);
     }
@@ -288,6 +288,7 @@ pub fn next(name: &str, fx: &mut Fixture) -> Option<(Value, u16)> {
         }
         Function::ListTags => (call("GET", "/api/tags"), 200),
         Function::Health => (call("GET", "/api/health"), 200),
+        Function::GetOpenApi => (call("GET", "/api/openapi.json"), 200),
         // No HTTP request: its cost is the table writes of the jobs it runs.
         Function::StreamWorker => return None,
     };

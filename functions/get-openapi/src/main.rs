@@ -1,0 +1,3 @@
+fn main() -> shared::Served {
+    shared::serve(shared::Function::GetOpenApi, get_openapi::handler)
+}
