@@ -15,6 +15,9 @@ pub struct Call {
     query: Vec<(String, String)>,
     headers: Map<String, Value>,
     body: Option<String>,
+    /// Whether `body` is base64, as API Gateway sends a body it does not
+    /// carry as text.
+    base64: bool,
     source_ip: String,
 }
 
@@ -28,6 +31,7 @@ pub fn call(method: &str, route: &str) -> Call {
         query: Vec::new(),
         headers: Map::new(),
         body: None,
+        base64: false,
         source_ip: "127.0.0.1".to_owned(),
     }
 }
@@ -79,6 +83,15 @@ impl Call {
         self.header("content-type", "application/json")
     }
 
+    /// A body of any bytes (not UTF-8, say) as JSON, base64-encoded in the
+    /// event as API Gateway encodes what it does not carry as text.
+    pub fn bytes(mut self, raw: &[u8]) -> Self {
+        use base64::Engine;
+        self.body = Some(base64::engine::general_purpose::STANDARD.encode(raw));
+        self.base64 = true;
+        self.header("content-type", "application/json")
+    }
+
     /// The v2 event JSON, parsed the way the Lambda runtime parses it.
     pub fn request(&self) -> Request {
         lambda_http::request::from_str(&self.event().to_string())
@@ -127,7 +140,7 @@ impl Call {
                 "time": "22/Nov/2026:00:00:00 +0000",
                 "timeEpoch": 0
             },
-            "isBase64Encoded": false
+            "isBase64Encoded": self.base64
         });
         if !query.is_empty() {
             event["queryStringParameters"] = Value::Object(query);
