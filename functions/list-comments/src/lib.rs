@@ -1,6 +1,7 @@
 //! `GET /api/articles/{slug}/comments`: newest first, the whole thread by
-//! default (up to 500 comments and 2 MiB of answer), or `limit` at a time;
-//! each page's `nextCursor`, passed as `cursor`, gives the next.
+//! default (up to 500 comments, bounded in bytes read and answered), or
+//! `limit` at a time; each page's `nextCursor`, passed as `cursor`, gives
+//! the next.
 
 use lambda_http::Request;
 use shared::{

@@ -2,7 +2,8 @@
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::config::{
-    Credentials, Region, SharedCredentialsProvider, retry::RetryConfig, timeout::TimeoutConfig,
+    Credentials, Region, SharedCredentialsProvider, StalledStreamProtectionConfig,
+    retry::RetryConfig, timeout::TimeoutConfig,
 };
 use std::time::Duration;
 
@@ -56,6 +57,7 @@ pub async fn sdk_config(config: &Config) -> SdkConfig {
             .http_client(http)
             .timeout_config(timeouts)
             .retry_config(retries)
+            .stalled_stream_protection(no_stall_watch())
             .build(),
         // Anywhere else (a developer machine talking to AWS): the default
         // chain, with profiles, SSO and the rest.
@@ -65,10 +67,17 @@ pub async fn sdk_config(config: &Config) -> SdkConfig {
                 .http_client(http)
                 .timeout_config(timeouts)
                 .retry_config(retries)
+                .stalled_stream_protection(no_stall_watch())
                 .load()
                 .await
         }
     }
+}
+
+/// No watch for stalled streams: it times every poll of every body, and
+/// the attempt and operation timeouts above already end a stalled call.
+fn no_stall_watch() -> StalledStreamProtectionConfig {
+    StalledStreamProtectionConfig::disabled()
 }
 
 /// The HTTPS client every service client of this function shares: what the

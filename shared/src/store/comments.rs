@@ -36,25 +36,13 @@ pub struct Page {
     pub next: Option<u64>,
 }
 
-/// The most comment text one page reads and holds, in stored bytes: a page
-/// of long comments costs what a page of short ones does, and its answer
-/// (which `app::views` bounds in bytes too) stays under Lambda's 6 MB
-/// response limit.
-pub const PAGE_BYTES: usize = 2 << 20;
-
-/// How many of `comments`, in order, fit in `budget` bytes of text: at
-/// least one, so a page always moves on.
-fn fitting(comments: &[CommentRecord], budget: usize) -> usize {
-    let mut used = 0;
-    comments
-        .iter()
-        .position(|c| {
-            used += c.body.len();
-            used > budget
-        })
-        .unwrap_or(comments.len())
-        .max(1)
-}
+/// What one page of comments reads, in bytes of items: a page stops at the
+/// first of DynamoDB's 1 MB query pages that reaches it, and a comment is
+/// at most about 41 KB stored (10,000 characters of four bytes), so a full
+/// query page always does. A page of
+/// long comments then costs about one query page, 256 read units, however
+/// many the thread holds; a page of ordinary ones is bounded by its count.
+pub const PAGE_BYTES: usize = 768 << 10;
 
 /// How often a comment whose request claim names a deleted comment is
 /// retried: once for each of its two claims, and once more.
@@ -205,9 +193,8 @@ impl Comments<'_> {
             .into_iter()
             .map(from_item)
             .collect::<Result<Vec<CommentRecord>, _>>()?;
-        let fits = fitting(&comments, PAGE_BYTES).min(page.limit);
-        let next = if comments.len() > fits {
-            comments.truncate(fits);
+        let next = if comments.len() > page.limit {
+            comments.truncate(page.limit);
             comments.last().map(|c| c.id)
         } else if !walk.done() {
             comments.last().map(|c| c.id)
@@ -242,39 +229,5 @@ impl Comments<'_> {
             },
             Err(refused) => Err(refused.unexpected()),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn comment(id: u64, bytes: usize) -> CommentRecord {
-        CommentRecord {
-            id,
-            article_id: "a".into(),
-            body: "x".repeat(bytes),
-            author_id: "u".into(),
-            created_at: String::new(),
-            updated_at: String::new(),
-        }
-    }
-
-    #[test]
-    fn a_page_holds_what_fits_its_byte_budget_and_never_nothing() {
-        let page: Vec<CommentRecord> = (0..10).map(|i| comment(i, 100)).collect();
-        assert_eq!(fitting(&page, 1_000), 10);
-        assert_eq!(fitting(&page, 999), 9);
-        assert_eq!(fitting(&page, 250), 2);
-        assert_eq!(
-            fitting(&page, 10),
-            1,
-            "one always goes, or no page moves on"
-        );
-        assert_eq!(fitting(&[], 10), 1);
-        // Fifty comments at their longest stored form (10,000 characters
-        // of 4 bytes) fit whole.
-        let largest: Vec<CommentRecord> = (0..50).map(|i| comment(i, 40_000)).collect();
-        assert_eq!(fitting(&largest, PAGE_BYTES), 50);
     }
 }
