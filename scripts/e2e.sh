@@ -50,26 +50,12 @@ ARTIFACTS="$LOCAL/e2e"
 rm -rf "$ARTIFACTS"
 mkdir -p "$ARTIFACTS"
 
-dynamodb_port=$(free_port)
-export TABLE_NAME=conduit-e2e
-export AWS_REGION=us-east-1
-export DYNAMODB_ENDPOINT="http://127.0.0.1:$dynamodb_port"
-JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
-export JWT_SECRET
-
 DYNAMODB_PID=""
 WORKER_PID=""
 WATCH_PID=""
 WEB_PID=""
 trap 'stop_pids "$WEB_PID" "$WATCH_PID" "$WORKER_PID" "$DYNAMODB_PID"' EXIT
-start_dynamodb "$dynamodb_port"
-
-cd "$ROOT"
-# Built up front, as for `make conformance`: no request waits for a compiler.
-cargo build --quiet --bins
-cargo run --quiet -p conduit-tools --bin create-table
-cargo run --quiet -p conduit-tools --bin local-stream >"$ARTIFACTS/local-stream.log" 2>&1 &
-WORKER_PID=$!
+start_backend conduit-e2e "$ARTIFACTS/local-stream.log"
 
 wait_for_health() { # url, seconds
   local url=$1 tries=$(( $2 * 4 ))

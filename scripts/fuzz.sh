@@ -16,26 +16,12 @@ ensure_cargo_lambda
 ensure_dynamodb_local
 ensure_schemathesis
 
-dynamodb_port=$(free_port)
 api_port=$(free_port)
-export TABLE_NAME=conduit-fuzz
-export AWS_REGION=us-east-1
-export DYNAMODB_ENDPOINT="http://127.0.0.1:$dynamodb_port"
-JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
-export JWT_SECRET
-
 DYNAMODB_PID=""
 WATCH_PID=""
 WORKER_PID=""
 trap 'stop_pids "$WATCH_PID" "$WORKER_PID" "$DYNAMODB_PID"' EXIT
-start_dynamodb "$dynamodb_port"
-
-cd "$ROOT"
-# Built up front, so no request waits for a compiler (as make conformance).
-cargo build --quiet --bins
-cargo run --quiet -p conduit-tools --bin create-table
-cargo run --quiet -p conduit-tools --bin local-stream >"$LOCAL/local-stream-$api_port.log" 2>&1 &
-WORKER_PID=$!
+start_backend conduit-fuzz "$LOCAL/local-stream-$api_port.log"
 cargo lambda watch -A 127.0.0.1 -P "$api_port" --ignore-changes >"$LOCAL/watch-$api_port.log" 2>&1 &
 WATCH_PID=$!
 wait_for_port "$api_port" "cargo lambda watch" 120

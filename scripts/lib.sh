@@ -91,14 +91,18 @@ REDOCLY="$LOCAL/redocly/node_modules/.bin/redocly"
 export REDOCLY_TELEMETRY=off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 
+# npm install of one pinned package into a prefix of its own under .local/.
+npm_install_into() { # prefix, package@version
+  mkdir -p "$1"
+  npm install --prefix "$1" --no-save --no-audit --no-fund --loglevel=error "$2" >/dev/null
+}
+
 ensure_redocly() {
   if "$REDOCLY" --version 2>/dev/null | grep -qx "$REDOCLY_CLI_VERSION"; then
     return
   fi
   log "installing @redocly/cli $REDOCLY_CLI_VERSION from npm into .local/redocly"
-  mkdir -p "$LOCAL/redocly"
-  npm install --prefix "$LOCAL/redocly" --no-save --no-audit --no-fund --loglevel=error \
-    "@redocly/cli@$REDOCLY_CLI_VERSION" >/dev/null
+  npm_install_into "$LOCAL/redocly" "@redocly/cli@$REDOCLY_CLI_VERSION"
 }
 
 ensure_schemathesis() {
@@ -126,9 +130,7 @@ ensure_playwright() {
     return
   fi
   log "installing playwright-core $PLAYWRIGHT_CORE_VERSION from npm into .local/playwright"
-  mkdir -p "$E2E_NODE"
-  npm install --prefix "$E2E_NODE" --no-save --no-audit --no-fund --loglevel=error \
-    "playwright-core@$PLAYWRIGHT_CORE_VERSION" >/dev/null
+  npm_install_into "$E2E_NODE" "playwright-core@$PLAYWRIGHT_CORE_VERSION"
 }
 
 dynamodb_jar() {
@@ -190,6 +192,30 @@ start_dynamodb() {
     -port "$port" -sharedDb -disableTelemetry "${storage[@]}" >"$LOCAL/dynamodb-$port.log" 2>&1 &
   DYNAMODB_PID=$!
   wait_for_port "$port" "DynamoDB Local" 60
+}
+
+# The back end of a stack of its own, for the scripts that run one
+# (conformance, fuzz, e2e): DynamoDB Local in memory on a free port, the
+# table, and the stream worker (fed as Lambda's event source mapping feeds it
+# in AWS), with the functions built up front so no request waits for a
+# compiler: the default members, which is what `cargo lambda watch` builds.
+# Exports what `cargo lambda watch` hands the functions; sets DYNAMODB_PID
+# and WORKER_PID, which the caller's EXIT trap stops.
+#   start_backend <table name> <stream worker's log file>
+start_backend() {
+  local table=$1 worker_log=$2 port
+  port=$(free_port)
+  export TABLE_NAME=$table
+  export AWS_REGION=us-east-1
+  export DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
+  JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+  export JWT_SECRET
+  start_dynamodb "$port"
+  cd "$ROOT"
+  cargo build --quiet --bins
+  cargo run --quiet -p conduit-tools --bin create-table
+  cargo run --quiet -p conduit-tools --bin local-stream >"$worker_log" 2>&1 &
+  WORKER_PID=$!
 }
 
 # Kills the process trees started by a script; used from EXIT traps.
