@@ -23,8 +23,7 @@ WATCH_PID=""
 WORKER_PID=""
 trap 'stop_pids "$WATCH_PID" "$WORKER_PID" "$DYNAMODB_PID"' EXIT
 start_backend conduit-conformance "$LOCAL/local-stream-$api_port.log"
-cargo lambda watch -A 127.0.0.1 -P "$api_port" --ignore-changes >"$LOCAL/watch-$api_port.log" 2>&1 &
-WATCH_PID=$!
+start_api "$api_port" "$LOCAL/watch-$api_port.log"
 wait_for_port "$api_port" "cargo lambda watch" 120
 
 log "Hurl suite from $HURL_DIR against http://127.0.0.1:$api_port"

@@ -87,9 +87,7 @@ run_mode() {
   fi
   web_port=$(free_port)
 
-  cargo lambda watch -A 127.0.0.1 -P "$api_port" --ignore-changes "${watch_args[@]}" \
-    >"$ARTIFACTS/watch-$mode.log" 2>&1 &
-  WATCH_PID=$!
+  start_api "$api_port" "$ARTIFACTS/watch-$mode.log" "${watch_args[@]}"
   node "$ROOT/tests/e2e/serve.mjs" --port "$web_port" --root "$root" "${serve_args[@]}" \
     >"$ARTIFACTS/serve-$mode.log" 2>&1 &
   WEB_PID=$!

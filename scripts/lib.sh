@@ -218,6 +218,17 @@ start_backend() {
   WORKER_PID=$!
 }
 
+# Every route behind one base URL on 127.0.0.1:<port>, as the HTTP API routes
+# them, with `start_backend`'s build; sets WATCH_PID. Further arguments go to
+# `cargo lambda watch`.
+#   start_api <port> <log file> [argument...]
+start_api() {
+  local port=$1 log_file=$2
+  shift 2
+  cargo lambda watch -A 127.0.0.1 -P "$port" --ignore-changes "$@" >"$log_file" 2>&1 &
+  WATCH_PID=$!
+}
+
 # Kills the process trees started by a script; used from EXIT traps.
 stop_pids() {
   local pid
