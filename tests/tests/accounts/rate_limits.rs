@@ -11,6 +11,9 @@ use shared::{App, ground::config::Rule};
 
 use crate::*;
 
+/// A rule for a test. Windows are fixed and aligned to the clock, and a
+/// count starts anew in each: the tests' windows are an hour, so a test of
+/// a few seconds almost never straddles two.
 fn rule(name: &'static str, text: &str) -> Option<Rule> {
     Rule::parse(name, text).expect("a valid rule")
 }
@@ -36,7 +39,7 @@ async fn register_from(app: &App, ip: &str, username: &str) -> Reply {
 #[tokio::test]
 async fn login_attempts_for_one_email_are_limited_whatever_the_address() {
     let app = harness::apps_configured(1, |c| {
-        c.rate_limits.login_per_email = rule("login-email", "3/900");
+        c.rate_limits.login_per_email = rule("login-email", "3/3600");
         c.rate_limits.login_per_ip = rule("login-ip", "100/60");
     })
     .await
@@ -73,7 +76,7 @@ async fn login_attempts_for_one_email_are_limited_whatever_the_address() {
 #[tokio::test]
 async fn login_attempts_from_one_address_are_limited_whatever_the_email() {
     let app = harness::apps_configured(1, |c| {
-        c.rate_limits.login_per_ip = rule("login-ip", "2/60");
+        c.rate_limits.login_per_ip = rule("login-ip", "2/3600");
     })
     .await
     .remove(0);
@@ -109,7 +112,7 @@ async fn registrations_from_one_address_are_limited() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_failed_logins_for_one_email_get_exactly_the_limit() {
     let apps: Vec<Arc<TestApp>> = harness::apps_configured(3, |c| {
-        c.rate_limits.login_per_email = rule("login-email", "4/900");
+        c.rate_limits.login_per_email = rule("login-email", "4/3600");
     })
     .await
     .into_iter()

@@ -37,7 +37,7 @@ async fn a_user_past_the_article_limit_gets_a_429_and_writes_nothing() {
 #[tokio::test]
 async fn a_user_past_the_comment_limit_gets_a_429() {
     let app = harness::apps_configured(1, |c| {
-        c.rate_limits.comments_per_user = rule("comment-user", "3/600");
+        c.rate_limits.comments_per_user = rule("comment-user", "3/3600");
     })
     .await
     .remove(0);
@@ -58,7 +58,7 @@ async fn a_user_past_the_comment_limit_gets_a_429() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_comments_get_exactly_the_limit() {
     let apps: Vec<Arc<TestApp>> = harness::apps_configured(3, |c| {
-        c.rate_limits.comments_per_user = rule("comment-user", "5/600");
+        c.rate_limits.comments_per_user = rule("comment-user", "5/3600");
     })
     .await
     .into_iter()
