@@ -1,6 +1,7 @@
 //! `docs/openapi.yaml` against the code: the routes it describes are the
-//! route list's, each with the route's authentication, and every limit it
-//! states is the one `shared::app::validate` enforces. The description marks
+//! route list's, each naming its function (`x-function`) with the route's
+//! authentication, and every limit it states is the one
+//! `shared::app::validate` enforces. The description marks
 //! a limit with `x-limit: <CONSTANT>` beside the one numeric keyword it sets
 //! (`maxLength`, `minLength`, `maxItems`, `maximum`, `minimum`, `default`),
 //! or `x-limits: {<keyword>: <CONSTANT>}` where a schema sets several.
@@ -105,7 +106,7 @@ fn security(description: &Value, operation: &Value) -> (bool, bool) {
 }
 
 #[test]
-fn every_operation_states_its_routes_authentication() {
+fn every_operation_names_its_function_and_states_its_authentication() {
     let description = description();
     let operations = operations(&description);
     for function in Function::ALL {
@@ -116,6 +117,13 @@ fn every_operation_states_its_routes_authentication() {
         else {
             continue; // the route test names it
         };
+        assert_eq!(
+            operation["x-function"].as_str(),
+            Some(function.name()),
+            "{} {}: x-function names the function serving it",
+            route.method,
+            route.path
+        );
         let expected = match function.auth() {
             Auth::None => (true, false),
             Auth::Optional => (true, true),
