@@ -50,7 +50,10 @@ pub async fn handler(app: &App, req: Request) -> Answer {
         .limits()
         .hit(app.limits.comments_per_user.as_ref(), &author)
         .await?;
-    let comment = app.store.comments().create(&article, &author, body, idempotency_key.as_deref())
+    let comment = app
+        .store
+        .comments()
+        .create(&article, &author, body, idempotency_key.as_deref())
         .await?;
     let comment = views::comments(&app.store, Some(&author), vec![comment])
         .await?

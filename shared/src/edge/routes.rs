@@ -144,9 +144,7 @@ impl Function {
     /// Whether it reads a token.
     pub fn auth(self) -> Auth {
         match self {
-            RegisterUser | LoginUser | ListTags | Health | GetOpenApi | StreamWorker => {
-                Auth::None
-            }
+            RegisterUser | LoginUser | ListTags | Health | GetOpenApi | StreamWorker => Auth::None,
             GetProfile | ListArticles | GetArticle | ListComments => Auth::Optional,
             GetCurrentUser | UpdateUser | EndSessions | FollowUser | UnfollowUser
             | FeedArticles | CreateArticle | UpdateArticle | DeleteArticle | FavoriteArticle

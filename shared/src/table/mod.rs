@@ -484,11 +484,18 @@ fn item_bytes(item: &Item) -> usize {
             AttributeValue::B(b) => b.as_ref().len(),
             AttributeValue::Ss(v) | AttributeValue::Ns(v) => v.iter().map(String::len).sum(),
             AttributeValue::L(v) => v.iter().map(value_bytes).sum::<usize>() + 3,
-            AttributeValue::M(m) => m.iter().map(|(k, v)| k.len() + value_bytes(v)).sum::<usize>() + 3,
+            AttributeValue::M(m) => {
+                m.iter()
+                    .map(|(k, v)| k.len() + value_bytes(v))
+                    .sum::<usize>()
+                    + 3
+            }
             _ => 1,
         }
     }
-    item.iter().map(|(name, value)| name.len() + value_bytes(value)).sum()
+    item.iter()
+        .map(|(name, value)| name.len() + value_bytes(value))
+        .sum()
 }
 
 /// An item's attributes as `T`.

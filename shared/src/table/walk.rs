@@ -89,7 +89,14 @@ impl Walk {
             Bound::AtMost(sk) => (Some(sk.as_str()), n),
         };
         let (mut items, cut) = table
-            .query_range_within(operation, &self.pk, &self.prefix, high, asked, self.max_bytes)
+            .query_range_within(
+                operation,
+                &self.pk,
+                &self.prefix,
+                high,
+                asked,
+                self.max_bytes,
+            )
             .await?;
         self.done = items.len() < asked && !cut;
         if let Bound::Below(below) = &self.next {

@@ -169,10 +169,17 @@ async fn a_body_that_is_not_utf8_is_a_bad_request() {
     let app = app().await;
     for (route, raw) in [
         ("/api/users", &b"\xff\xfe{"[..]),
-        ("/api/users/login", &b"{\"user\": {\"email\": \"\xc3\x28\"}}"[..]),
+        (
+            "/api/users/login",
+            &b"{\"user\": {\"email\": \"\xc3\x28\"}}"[..],
+        ),
     ] {
         let reply = send(&app, call("POST", route).bytes(raw)).await;
-        assert_reply(&reply, 400, errors(json!({ "body": ["is not valid JSON"] })));
+        assert_reply(
+            &reply,
+            400,
+            errors(json!({ "body": ["is not valid JSON"] })),
+        );
     }
 }
 

@@ -161,7 +161,11 @@ async fn comment_pages_follow_their_cursor_and_cost_a_page_wherever_they_start()
             "offset",
             "is not supported for comments, use cursor",
         ),
-        (("limit", "501"), "limit", "must be an integer from 1 to 500"),
+        (
+            ("limit", "501"),
+            "limit",
+            "must be an integer from 1 to 500",
+        ),
         (("cursor", "not-a-cursor"), "cursor", "is invalid"),
     ] {
         let r = list_comments_with(&app, None, &slug, &[query]).await;
@@ -256,7 +260,10 @@ async fn a_thread_of_the_longest_comments_pages_by_bytes_under_lambdas_limit() {
             }
         }
         assert_eq!(seen, ids, "limit {limit:?}: every comment once, in order");
-        assert!(pages > 1, "limit {limit:?}: bytes cut the thread into pages");
+        assert!(
+            pages > 1,
+            "limit {limit:?}: bytes cut the thread into pages"
+        );
     }
 }
 

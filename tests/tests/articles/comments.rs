@@ -180,7 +180,10 @@ async fn the_same_comment_again_is_a_409_until_the_first_is_deleted() {
     comment(&app, &jake, &slug, "Nice read").await;
     comment(&app, &ann, &other, "Nice read").await;
     comment(&app, &ann, &slug, "Nice read!").await;
-    assert_eq!(comment_ids(&list_comments(&app, None, &slug).await).len(), 3);
+    assert_eq!(
+        comment_ids(&list_comments(&app, None, &slug).await).len(),
+        3
+    );
     // Once the first is gone, the same words are a new comment.
     let r = delete_comment(&app, Some(&ann), &slug, &first.to_string()).await;
     assert_status(&r, 204);

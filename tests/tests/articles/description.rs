@@ -19,11 +19,16 @@ async fn the_api_answers_its_own_description() {
     .unwrap();
     let source: serde_norway::Value = serde_norway::from_str(&text).unwrap();
     assert!(
-        r.body["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")),
+        r.body["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
         "{}",
         r.body["openapi"]
     );
-    assert_eq!(r.body["info"]["version"].as_str(), source["info"]["version"].as_str());
+    assert_eq!(
+        r.body["info"]["version"].as_str(),
+        source["info"]["version"].as_str()
+    );
     let mut served: Vec<&str> = r.body["paths"]
         .as_object()
         .unwrap()
@@ -38,7 +43,10 @@ async fn the_api_answers_its_own_description() {
         .collect();
     served.sort_unstable();
     written.sort_unstable();
-    assert_eq!(served, written, "the binary carries docs/openapi.yaml as it is");
+    assert_eq!(
+        served, written,
+        "the binary carries docs/openapi.yaml as it is"
+    );
     assert!(
         r.body["paths"]["/api/openapi.json"]["get"].is_object(),
         "it describes itself"
@@ -48,6 +56,10 @@ async fn the_api_answers_its_own_description() {
     let control = r.headers["cache-control"].to_str().unwrap();
     assert!(control.starts_with("public"), "{control}");
     let tag = r.headers["etag"].to_str().unwrap().to_owned();
-    let again = send(&app, call("GET", "/api/openapi.json").header("if-none-match", &tag)).await;
+    let again = send(
+        &app,
+        call("GET", "/api/openapi.json").header("if-none-match", &tag),
+    )
+    .await;
     assert_eq!(again.status, 304);
 }

@@ -9,11 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_norway::Value;
-use shared::{
-    Function,
-    app::validate,
-    edge::routes::Auth,
-};
+use shared::{Function, app::validate, edge::routes::Auth};
 
 use crate::{
     root,
@@ -39,10 +35,7 @@ fn operations(description: &Value) -> BTreeMap<(String, String), Value> {
         for (method, operation) in item.as_mapping().expect("a path item is a mapping") {
             let method = method.as_str().expect("methods are strings");
             if METHODS.contains(&method) {
-                operations.insert(
-                    (method.to_uppercase(), path.to_owned()),
-                    operation.clone(),
-                );
+                operations.insert((method.to_uppercase(), path.to_owned()), operation.clone());
             }
         }
     }
@@ -80,10 +73,10 @@ fn a_route_missing_from_the_description_or_only_in_it_is_seen() {
     paths.remove(&first);
     assert!(route_differences(&missing).is_some());
     let mut extra = description();
-    extra["paths"]
-        .as_mapping_mut()
-        .unwrap()
-        .insert("/api/nowhere".into(), serde_norway::from_str("get: {}").unwrap());
+    extra["paths"].as_mapping_mut().unwrap().insert(
+        "/api/nowhere".into(),
+        serde_norway::from_str("get: {}").unwrap(),
+    );
     assert!(route_differences(&extra).is_some());
 }
 
@@ -194,7 +187,12 @@ fn stated(value: &Value, at: &str, found: &mut Vec<(String, String, String, Opti
                     1,
                     "{at}: x-limit {name} stands beside one limit keyword, not {keywords:?} (use x-limits)"
                 );
-                found.push((at.to_owned(), keywords[0].to_owned(), name, number(keywords[0])));
+                found.push((
+                    at.to_owned(),
+                    keywords[0].to_owned(),
+                    name,
+                    number(keywords[0]),
+                ));
             }
             if let Some(limits) = map.get("x-limits") {
                 for (keyword, name) in limits.as_mapping().expect("x-limits is a mapping") {
@@ -205,7 +203,9 @@ fn stated(value: &Value, at: &str, found: &mut Vec<(String, String, String, Opti
                 }
             }
             for (key, child) in map {
-                let key = key.as_str().map_or_else(|| format!("{key:?}"), str::to_owned);
+                let key = key
+                    .as_str()
+                    .map_or_else(|| format!("{key:?}"), str::to_owned);
                 stated(child, &format!("{at}/{key}"), found);
             }
         }
@@ -231,9 +231,9 @@ fn limit_differences(description: &Value) -> Vec<String> {
             None => differences.push(format!(
                 "{at}: {keyword} names {name}, which shared::app::validate does not enforce"
             )),
-            Some(&limit) if *value != Some(limit) => {
-                differences.push(format!("{at}: {keyword} is {value:?}, not {name} = {limit}"))
-            }
+            Some(&limit) if *value != Some(limit) => differences.push(format!(
+                "{at}: {keyword} is {value:?}, not {name} = {limit}"
+            )),
             Some(_) => {}
         }
         unstated.remove(name.as_str());
