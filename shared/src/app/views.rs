@@ -226,7 +226,6 @@ impl ArticleBody {
     }
 }
 
-/// Comments as `viewer` sees them; a comment whose author is gone is left out.
 /// The most bytes of JSON a page of comments answers with: under Lambda's
 /// 6 MB response limit even once the answer is escaped again into the
 /// response envelope, which at most doubles it (serde_json writes no raw
@@ -247,7 +246,7 @@ pub async fn comment_page(
         .iter()
         .position(|c| {
             // Each comment and the comma after it.
-            used += serde_json::to_vec(c).map_or(0, |json| json.len()) + 1;
+            used += json_len(c) + 1;
             used > COMMENT_ANSWER_BYTES
         })
         .unwrap_or(comments.len())
@@ -264,6 +263,25 @@ pub async fn comment_page(
     })
 }
 
+/// The length of `value` in JSON, counted as it is written, not kept.
+fn json_len(value: &impl Serialize) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing to a counter cannot fail, and a comment always serialises.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
+/// Comments as `viewer` sees them; a comment whose author is gone is left out.
 pub async fn comments(
     store: &Store,
     viewer: Option<&str>,

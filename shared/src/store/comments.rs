@@ -39,9 +39,9 @@ pub struct Page {
 /// What one page of comments reads, in bytes of items: a page stops at the
 /// first of DynamoDB's 1 MB query pages that reaches it, and a comment is
 /// at most about 41 KB stored (10,000 characters of four bytes), so a full
-/// query page always does. A page of
-/// long comments then costs about one query page, 256 read units, however
-/// many the thread holds; a page of ordinary ones is bounded by its count.
+/// query page always does. A page of long comments then costs about one
+/// query page, 256 read units, however many the thread holds; a page of
+/// ordinary ones is bounded by its count.
 pub const PAGE_BYTES: usize = 768 << 10;
 
 /// How often a comment whose request claim names a deleted comment is
@@ -193,14 +193,9 @@ impl Comments<'_> {
             .into_iter()
             .map(from_item)
             .collect::<Result<Vec<CommentRecord>, _>>()?;
-        let next = if comments.len() > page.limit {
-            comments.truncate(page.limit);
-            comments.last().map(|c| c.id)
-        } else if !walk.done() {
-            comments.last().map(|c| c.id)
-        } else {
-            None
-        };
+        let more = comments.len() > page.limit || !walk.done();
+        comments.truncate(page.limit);
+        let next = more.then(|| comments.last().map(|c| c.id)).flatten();
         Ok(Page { comments, next })
     }
 

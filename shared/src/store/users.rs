@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     ground::{clock, error::ApiError, keys, precondition::IfMatch},
-    table::{Expr, Slot, Tx, UpdateExpr, from_item},
+    table::{Expr, Slot, Tx, UpdateExpr, Walk, from_item},
 };
 
 use super::{
@@ -202,9 +202,8 @@ impl Users<'_> {
         id: &str,
     ) -> Result<(Option<UserRecord>, Option<UserCounts>), ApiError> {
         let (pk, prefix) = keys::user_with_counts(id);
-        let items = self
-            .table()
-            .query_range("get user", &pk, prefix, None, 2)
+        let items = Walk::new(pk, prefix)
+            .next(self.table(), "get user", 2)
             .await?;
         let (mut profile, mut state) = (None, None);
         for item in items {

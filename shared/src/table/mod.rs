@@ -389,26 +389,11 @@ impl Table {
 
     /// The first `limit` items of partition `pk` whose sort keys are in
     /// `low..=high` (or start with `low` when `high` is `None`), highest
-    /// sort key first, strongly consistent, following DynamoDB's pages.
+    /// sort key first, strongly consistent, following DynamoDB's pages
+    /// (at most 1 MB each) until the first that brings what was read to
+    /// `max_bytes` of items: what a read costs is then bounded by bytes as
+    /// well as by count. Says whether it stopped there with items left.
     pub(crate) async fn query_range(
-        &self,
-        operation: &'static str,
-        pk: &str,
-        low: &str,
-        high: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<Item>, ApiError> {
-        let (items, _) = self
-            .query_range_within(operation, pk, low, high, limit, usize::MAX)
-            .await?;
-        Ok(items)
-    }
-
-    /// [`Table::query_range`], stopping at the first of DynamoDB's pages
-    /// (at most 1 MB each) that brings what was read to `max_bytes` of
-    /// items: what a read costs is then bounded by bytes as well as by
-    /// count. Says whether it stopped there with items left.
-    pub(crate) async fn query_range_within(
         &self,
         operation: &'static str,
         pk: &str,

@@ -89,7 +89,7 @@ impl Walk {
             Bound::AtMost(sk) => (Some(sk.as_str()), n),
         };
         let (mut items, cut) = table
-            .query_range_within(
+            .query_range(
                 operation,
                 &self.pk,
                 &self.prefix,
