@@ -13,6 +13,7 @@ use shared::{
     },
     request,
     response::{self, Answer},
+    store::pages::Viewer,
 };
 
 #[derive(Deserialize)]
@@ -55,7 +56,7 @@ pub async fn handler(app: &App, req: Request) -> Answer {
         .comments()
         .create(&article, &author, body, idempotency_key.as_deref())
         .await?;
-    let comment = views::comments(&app.store, Some(&author), vec![comment])
+    let comment = views::comments(&app.store, Some(&Viewer::checked(&author)), vec![comment])
         .await?
         .pop()
         .ok_or_else(ApiError::token_invalid)?;

@@ -26,12 +26,12 @@ pub async fn handler(app: &App, req: Request) -> Answer {
         let articles = app.store.articles();
         let Some(copy) = copy else {
             let (article, context) = articles
-                .by_slug_seen_by(&slug, viewer.as_deref(), true)
+                .by_slug_seen_by(&slug, viewer.as_ref(), true)
                 .await?;
             return response::article(&ArticleBody::new(article, &context)?);
         };
         let (mut article, context) = articles
-            .by_slug_seen_by(&slug, viewer.as_deref(), false)
+            .by_slug_seen_by(&slug, viewer.as_ref(), false)
             .await?;
         let tag = response::article_tag(&ArticleBody::without_body(article.clone(), &context)?)?;
         if cache::matches(&copy, &tag) {

@@ -17,7 +17,7 @@ pub async fn handler(app: &App, req: Request) -> Answer {
     let (user, following) = auth::reading(app, &req, Token::Optional, |viewer| async move {
         app.store
             .users()
-            .profile_seen_by(&username, viewer.as_deref())
+            .profile_seen_by(&username, viewer.as_ref())
             .await
     })
     .await?;

@@ -48,7 +48,7 @@ pub async fn handler(app: &App, req: Request) -> Answer {
         let shown = app
             .store
             .lists()
-            .articles(&filter, &page, viewer.as_deref())
+            .articles(&filter, &page, viewer.as_ref())
             .await?;
         Ok(Some(shown))
     })

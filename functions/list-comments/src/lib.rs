@@ -20,7 +20,7 @@ pub async fn handler(app: &App, req: Request) -> Answer {
     let list = auth::reading(app, &req, Token::Optional, |viewer| async move {
         let article = app.store.articles().slug_holder(&slug).await?;
         let page = app.store.comments().page(article.id(), page).await?;
-        views::comment_page(&app.store, viewer.as_deref(), page).await
+        views::comment_page(&app.store, viewer.as_ref(), page).await
     })
     .await?;
     response::ok(&list)

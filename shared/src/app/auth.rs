@@ -23,7 +23,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     ground::{clock, error::ApiError},
-    store::records::{UserCounts, UserRecord},
+    store::{
+        pages::Viewer,
+        records::{UserCounts, UserRecord},
+    },
 };
 
 use super::App;
@@ -170,16 +173,18 @@ pub enum Token {
     Optional,
 }
 
-/// Answers a read for the viewer a token names (`None` without one) while
-/// the viewer's session is checked, so the check adds a call but no round
-/// trip: the read is harmless before the check, and its answer is dropped
-/// for the check's 401. Only for routes that write nothing a client asked
-/// for (the `GET`s); a write checks first.
+/// Answers a read for the viewer a token names (`None` without one), and
+/// checks the viewer's session with what the read's batch found (see
+/// [`Viewer`]): the check adds neither a call nor a round trip. The read is
+/// harmless before the check, and its answer is dropped for the check's
+/// 401; a read that ends before its batch (a 404) has the session read on
+/// its own. Only for routes that write nothing a client asked for (the
+/// `GET`s); a write checks first.
 pub async fn reading<T, Fut>(
     app: &App,
     req: &Request,
     token: Token,
-    read: impl FnOnce(Option<String>) -> Fut,
+    read: impl FnOnce(Option<Viewer>) -> Fut,
 ) -> Result<T, ApiError>
 where
     Fut: Future<Output = Result<T, ApiError>>,
@@ -188,16 +193,17 @@ where
     if caller.is_none() && token == Token::Required {
         return Err(ApiError::token_missing());
     }
-    let viewer = caller.as_ref().map(|caller| caller.id.clone());
-    let session = async {
-        let Some(caller) = caller else {
-            return Ok(());
+    let viewer = caller.as_ref().map(|caller| Viewer::unchecked(&caller.id));
+    let answer = read(viewer.clone()).await;
+    if let Some(caller) = caller {
+        let state = match viewer.and_then(|viewer| viewer.session_read()) {
+            Some(state) => state,
+            // The read ended before its batch (a 404, an author who does
+            // not exist): the session is read on its own.
+            None => app.store.users().state(&caller.id).await?,
         };
-        let state = app.store.users().state(&caller.id).await?;
-        check(caller, state.as_ref()).map(drop)
-    };
-    let (session, answer) = futures::join!(session, read(viewer));
-    session?;
+        check(caller, state.as_ref())?;
+    }
     answer
 }
 

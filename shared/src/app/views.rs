@@ -9,7 +9,7 @@ use crate::{
     store::{
         Store,
         comments::Page as CommentPage,
-        pages::{Context, Shown},
+        pages::{Context, Shown, Viewer},
         records::Shows,
         records::{ArticleRecord, CommentRecord, UserRecord},
     },
@@ -208,7 +208,7 @@ impl ArticleBody {
         mut article: ArticleRecord,
     ) -> Result<Self, ApiError> {
         let (now, context) = store
-            .article_seen_by(Some(viewer), &article.shows(), false)
+            .article_seen_by(Some(&Viewer::checked(viewer)), &article.shows(), false)
             .await?
             .ok_or(ApiError::NotFound("article"))?;
         article.favorites_count = now.favorites_count;
@@ -219,7 +219,7 @@ impl ArticleBody {
     /// a favorite, so its count includes every other caller's too.
     pub async fn fresh(store: &Store, viewer: &str, article: &Shows) -> Result<Self, ApiError> {
         let (article, context) = store
-            .article_seen_by(Some(viewer), article, true)
+            .article_seen_by(Some(&Viewer::checked(viewer)), article, true)
             .await?
             .ok_or(ApiError::NotFound("article"))?;
         Self::new(article, &context)
@@ -237,7 +237,7 @@ pub const COMMENT_ANSWER_BYTES: usize = 2 << 20;
 /// the cursor of what follows.
 pub async fn comment_page(
     store: &Store,
-    viewer: Option<&str>,
+    viewer: Option<&Viewer>,
     page: CommentPage,
 ) -> Result<CommentList, ApiError> {
     let mut comments = comments(store, viewer, page.comments).await?;
@@ -284,7 +284,7 @@ fn json_len(value: &impl Serialize) -> usize {
 /// Comments as `viewer` sees them; a comment whose author is gone is left out.
 pub async fn comments(
     store: &Store,
-    viewer: Option<&str>,
+    viewer: Option<&Viewer>,
     records: Vec<CommentRecord>,
 ) -> Result<Vec<Comment>, ApiError> {
     let authors: Vec<String> = records.iter().map(|c| c.author_id.clone()).collect();

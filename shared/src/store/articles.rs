@@ -25,7 +25,7 @@ use crate::{
 use super::{
     Articles,
     jobs::Job,
-    pages::{Assembly, Context},
+    pages::{Assembly, Context, Viewer},
     records::{ArticleRecord, BodyItem, Published, Shows},
     requests::CreateRequest,
     slug,
@@ -270,7 +270,7 @@ impl Articles<'_> {
     pub async fn by_slug_seen_by(
         self,
         slug: &str,
-        viewer: Option<&str>,
+        viewer: Option<&Viewer>,
         body: bool,
     ) -> Result<(ArticleRecord, Context), ApiError> {
         let article = self.slug_holder(slug).await?;

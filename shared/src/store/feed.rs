@@ -37,7 +37,7 @@ use crate::{
 use super::{
     Feed,
     lists::Page,
-    pages::Shown,
+    pages::{Shown, Viewer},
     records::Published,
     users::{self, Counter},
 };
@@ -74,14 +74,15 @@ impl Feed<'_> {
     /// A page of `reader`'s feed, newest first, and its total, as the reader
     /// sees it: no article that is gone, none by an author the reader no
     /// longer follows. Such entries are taken out as they are met.
-    pub async fn page(self, reader: &str, page: &Page) -> Result<Shown, ApiError> {
+    pub async fn page(self, viewer: &Viewer, page: &Page) -> Result<Shown, ApiError> {
         let store = self.store();
+        let reader = viewer.id();
         let lists = [keys::feed(reader)];
         let listed = store.lists().page("feed", &lists, page).await?;
         let positions: Vec<Position> = listed.entries.iter().map(|e| e.position.clone()).collect();
         let mut shown = store
             .lists()
-            .show(listed, Counter::Feed.of(reader), Some(reader))
+            .show(listed, Counter::Feed.of(reader), Some(viewer))
             .await?;
         let found: HashSet<&str> = shown.articles.iter().map(|a| a.id.as_str()).collect();
         let mut stale: Vec<Stale> = positions

@@ -23,7 +23,7 @@ use crate::{
 
 use super::{
     Lists,
-    pages::{Ask, Shown},
+    pages::{Ask, Shown, Viewer},
     records::{CountOf, Shows},
     users::Counter,
 };
@@ -101,7 +101,7 @@ impl Lists<'_> {
         self,
         filter: &ArticleFilter<'_>,
         page: &Page,
-        viewer: Option<&str>,
+        viewer: Option<&Viewer>,
     ) -> Result<Shown, ApiError> {
         let lists: Vec<List> = match filter {
             ArticleFilter::All => keys::all_articles(),
@@ -130,7 +130,7 @@ impl Lists<'_> {
         self,
         listed: Listed,
         count: CountOf,
-        viewer: Option<&str>,
+        viewer: Option<&Viewer>,
     ) -> Result<Shown, ApiError> {
         let read = self
             .store()

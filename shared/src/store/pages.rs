@@ -7,8 +7,15 @@
 //! article's author), so it is one `BatchGetItem` of up to 100 keys
 //! (larger pages: one per hundred, at the same time), strongly consistent:
 //! a favorite shows in the count of every page read after it.
+//!
+//! A signed-in reader's session is checked by the same read: the item
+//! that says whether it is on (the user's counts) rides along the batch
+//! ([`Viewer`]), so a signed-in page costs no call more than an anonymous one.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex},
+};
 
 use futures::future::try_join_all;
 
@@ -22,8 +29,72 @@ use crate::{
 
 use super::{
     Store,
-    records::{ArticleRecord, BodyItem, EntryFavorites, Shows, UserRecord},
+    records::{ArticleRecord, BodyItem, EntryFavorites, Shows, UserCounts, UserRecord},
 };
+
+/// The signed-in user a read shows things to: their follows and favorites
+/// are read with the page. A reader whose session is still to be checked
+/// ([`Viewer::unchecked`], the `GET`s) has the user's counts read in the
+/// same batch, the first read that has one; the caller checks what it found
+/// ([`Viewer::session_read`]).
+#[derive(Clone, Debug)]
+pub struct Viewer {
+    id: String,
+    session: Option<Arc<Mutex<Session>>>,
+}
+
+#[derive(Debug)]
+enum Session {
+    Unread,
+    /// The user's counts as read (`None`: the user is gone).
+    Read(Option<UserCounts>),
+}
+
+impl Viewer {
+    /// A user whose session is already checked (a write checks first).
+    pub fn checked(id: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            session: None,
+        }
+    }
+
+    /// A user whose session is still to be checked: the read's batch reads
+    /// it too.
+    pub fn unchecked(id: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            session: Some(Arc::new(Mutex::new(Session::Unread))),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The user's counts as a read found them (`Some(None)`: the user is
+    /// gone); `None` if no read has read them.
+    pub fn session_read(&self) -> Option<Option<UserCounts>> {
+        match &*self.session.as_ref()?.lock().ok()? {
+            Session::Unread => None,
+            Session::Read(counts) => Some(counts.clone()),
+        }
+    }
+
+    /// The key of the user's counts, while a read still has to read them.
+    fn session_key(&self) -> Option<Key> {
+        let session = self.session.as_ref()?.lock().ok()?;
+        matches!(*session, Session::Unread).then(|| keys::user_counts(&self.id))
+    }
+
+    fn session_found(&self, counts: Option<UserCounts>) {
+        if let Some(session) = &self.session
+            && let Ok(mut session) = session.lock()
+        {
+            *session = Session::Read(counts);
+        }
+    }
+}
 
 /// The authors of a page and the viewer's relation to them.
 #[derive(Default)]
@@ -134,7 +205,7 @@ impl Assembly {
 #[derive(Default)]
 pub(crate) struct Ask<'a> {
     /// The viewer, if signed in.
-    pub(crate) viewer: Option<&'a str>,
+    pub(crate) viewer: Option<&'a Viewer>,
     /// The page's articles, in order.
     pub(crate) articles: &'a [Shows],
     /// Whether each article's body is read too.
@@ -164,6 +235,7 @@ enum Role {
     Follow(String),
     Favorite(String),
     Extra,
+    Session,
 }
 
 impl Store {
@@ -183,11 +255,12 @@ impl Store {
             .map(|a| &a.author_id)
             .chain(ask.users.iter());
         let mut assembly = Assembly::default();
+        let viewer = ask.viewer.map(Viewer::id);
         for article in ask.articles {
             for key in assembly.keys(article, ask.bodies) {
                 add(key, Role::Part);
             }
-            if let Some(viewer) = ask.viewer {
+            if let Some(viewer) = viewer {
                 add(
                     keys::favorite(article.id(), viewer),
                     Role::Favorite(article.id().to_owned()),
@@ -196,12 +269,17 @@ impl Store {
         }
         for author in authors {
             add(keys::user(author), Role::Author(author.clone()));
-            if let Some(viewer) = ask.viewer.filter(|viewer| *viewer != author) {
+            if let Some(viewer) = viewer.filter(|viewer| *viewer != author) {
                 add(keys::follow(viewer, author), Role::Follow(author.clone()));
             }
         }
         for key in ask.extra {
             add(key, Role::Extra);
+        }
+        let session = ask.viewer.and_then(Viewer::session_key);
+        if let Some(key) = &session {
+            // Already asked for if the page counts with it (a feed).
+            add(key.clone(), Role::Session);
         }
         let batches = order
             .chunks(BATCH)
@@ -210,8 +288,13 @@ impl Store {
 
         let mut context = Context::default();
         let mut extra = HashMap::new();
+        let mut counts = None;
         for item in items.into_iter().flatten() {
             let Some(key) = Key::of(&item) else { continue };
+            // The session's item may also be asked for as a count (a feed's).
+            if session.as_ref() == Some(&key) {
+                counts = Some(from_item(item.clone())?);
+            }
             match roles.remove(&key) {
                 Some(Role::Part) => {
                     assembly.take(item)?;
@@ -228,8 +311,13 @@ impl Store {
                 Some(Role::Extra) => {
                     extra.insert(key, item);
                 }
-                None => {}
+                Some(Role::Session) | None => {}
             }
+        }
+        if session.is_some()
+            && let Some(viewer) = ask.viewer
+        {
+            viewer.session_found(counts);
         }
         let articles = ask
             .articles
@@ -248,7 +336,7 @@ impl Store {
     /// them, in one read.
     pub async fn context(
         &self,
-        viewer: Option<&str>,
+        viewer: Option<&Viewer>,
         authors: &[String],
     ) -> Result<Context, ApiError> {
         let read = self
@@ -265,7 +353,7 @@ impl Store {
     /// sees it, in one read; `None` if it is gone.
     pub async fn article_seen_by(
         &self,
-        viewer: Option<&str>,
+        viewer: Option<&Viewer>,
         article: &Shows,
         body: bool,
     ) -> Result<Option<(ArticleRecord, Context)>, ApiError> {

@@ -15,6 +15,7 @@ use crate::{
 
 use super::{
     Store, Users,
+    pages::Viewer,
     records::{CountOf, UserCounts, UserRecord},
     requests::CreateRequest,
 };
@@ -303,7 +304,7 @@ impl Users<'_> {
     pub async fn profile_seen_by(
         self,
         username: &str,
-        viewer: Option<&str>,
+        viewer: Option<&Viewer>,
     ) -> Result<(UserRecord, bool), ApiError> {
         let id = self
             .id_of(username)

@@ -130,7 +130,6 @@ async fn main() -> Result<(), Error> {
     let pool = plan.cold_runs * 6 + plan.warm_runs + 2 * plan.cost_runs + 4;
     eprintln!("seeding {} articles", plan.small);
     let mut fixture = scenarios::seed(&app, plan.small, pool).await?;
-    let proxy = Proxy::start(upstream).await?;
     let secret = match &config.jwt_secret {
         Some(shared::ground::config::SecretSource::Value(s)) => {
             String::from_utf8(s.expose().to_vec())?
@@ -138,7 +137,7 @@ async fn main() -> Result<(), Error> {
         _ => unreachable!("the harness configures a key"),
     };
     let pki = tls::Pki::new(&out_dir)?;
-    let front = tls::Front::start(&pki, proxy.addr).await?;
+    let proxy = Proxy::start(upstream, &pki).await?;
     let secrets = tls::SecretsManager::start(&pki, secret).await?;
     // What Lambda's environment gives a function: the role's credentials
     // and the region (DynamoDB Local takes any credentials).
@@ -149,7 +148,7 @@ async fn main() -> Result<(), Error> {
             "SECRETS_MANAGER_ENDPOINT",
             format!("https://{}", secrets.addr),
         ),
-        ("DYNAMODB_ENDPOINT", format!("https://{}", front.addr)),
+        ("DYNAMODB_ENDPOINT", format!("https://{}", proxy.addr)),
         ("SSL_CERT_FILE", pki.bundle.display().to_string()),
         ("AWS_REGION", "us-east-1".to_owned()),
         ("AWS_ACCESS_KEY_ID", "ASIABENCHMARK".to_owned()),
@@ -365,6 +364,20 @@ impl Process {
     }
 
     /// Peak resident memory so far, in bytes.
+    /// CPU time the process has run so far, all threads: the scheduler's
+    /// nanosecond count (`schedstat`), not the tick-grained `stat`.
+    fn cpu_time(&self) -> Duration {
+        let tasks = format!("/proc/{}/task", self.child.id());
+        let nanos: u64 = std::fs::read_dir(tasks)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+            .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+            .sum();
+        Duration::from_nanos(nanos)
+    }
+
     fn peak_rss(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();
@@ -410,7 +423,9 @@ async fn measure(
     process.invoke(function, fixture).await?;
     proxy.take();
     for _ in 0..plan.warm_runs {
+        let cpu = process.cpu_time();
         let outcome = process.invoke(function, fixture).await?;
+        figures.cpu.push(process.cpu_time().saturating_sub(cpu));
         let usage = proxy.take();
         figures.warm.push(outcome.latency);
         figures

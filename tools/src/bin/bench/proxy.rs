@@ -1,5 +1,8 @@
 //! A proxy in front of DynamoDB Local that tells how long each request spent
-//! in the database and what it cost. It adds `ReturnConsumedCapacity: TOTAL`
+//! in the database and what it cost. It is the functions' DynamoDB endpoint,
+//! over TLS. The database's time for a request runs from its head's arrival
+//! to its answer's: the harness's own work in between counts as the
+//! database's, as DynamoDB's front end does in AWS. It adds `ReturnConsumedCapacity: TOTAL`
 //! to every request (DynamoDB Local does not check signatures) and reads the
 //! consumed units back from the answer.
 
@@ -18,7 +21,9 @@ use hyper::{
 };
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
+
+use crate::tls::{self, Pki};
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Usage {
@@ -52,40 +57,34 @@ const READS: &[&str] = &[
 ];
 
 impl Proxy {
-    pub async fn start(upstream: SocketAddr) -> std::io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
+    /// A proxy to `upstream` that serves TLS with `pki`'s certificate, as
+    /// DynamoDB's endpoint does.
+    pub async fn start(upstream: SocketAddr, pki: &Pki) -> std::io::Result<Self> {
         let usage = Arc::new(Mutex::new(Usage::default()));
         let shared = usage.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
+        let addr = tls::listen(pki, move |stream| {
+            shared.lock().unwrap().connections += 1;
+            let usage = shared.clone();
+            async move {
+                // One upstream connection per client connection, so keep-alive
+                // behaves as it would against DynamoDB itself.
+                let Ok(upstream) = TcpStream::connect(upstream).await else {
                     return;
                 };
-                stream.set_nodelay(true).ok();
-                shared.lock().unwrap().connections += 1;
-                let usage = shared.clone();
-                tokio::spawn(async move {
-                    // One upstream connection per client connection, so keep-alive
-                    // behaves as it would against DynamoDB itself.
-                    let Ok(upstream) = TcpStream::connect(upstream).await else {
-                        return;
-                    };
-                    upstream.set_nodelay(true).ok();
-                    let Ok((sender, connection)) = client::handshake(TokioIo::new(upstream)).await
-                    else {
-                        return;
-                    };
-                    tokio::spawn(connection);
-                    let sender = Arc::new(tokio::sync::Mutex::new(sender));
-                    let service =
-                        service_fn(move |req| forward(sender.clone(), usage.clone(), req));
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
+                upstream.set_nodelay(true).ok();
+                let Ok((sender, connection)) = client::handshake(TokioIo::new(upstream)).await
+                else {
+                    return;
+                };
+                tokio::spawn(connection);
+                let sender = Arc::new(tokio::sync::Mutex::new(sender));
+                let service = service_fn(move |req| forward(sender.clone(), usage.clone(), req));
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
             }
-        });
+        })
+        .await?;
         Ok(Self { addr, usage })
     }
 
@@ -107,6 +106,16 @@ async fn forward(
     usage: Arc<Mutex<Usage>>,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    // The clock starts as the request's head arrives: rewriting it below is
+    // the harness's work, not the function's.
+    {
+        let mut usage = usage.lock().unwrap();
+        if usage.in_flight == 0 {
+            usage.busy_since = Some(Instant::now());
+            usage.rounds += 1;
+        }
+        usage.in_flight += 1;
+    }
     let (mut parts, body) = req.into_parts();
     let body = body
         .collect()
@@ -129,14 +138,6 @@ async fn forward(
     };
     parts.headers.insert("content-length", body.len().into());
     let request = Request::from_parts(parts, Full::new(body));
-    {
-        let mut usage = usage.lock().unwrap();
-        if usage.in_flight == 0 {
-            usage.busy_since = Some(Instant::now());
-            usage.rounds += 1;
-        }
-        usage.in_flight += 1;
-    }
     let result = sender.lock().await.send_request(request).await;
     let response = match result {
         Ok(response) => response,

@@ -12,6 +12,9 @@ pub struct Figures {
     pub first: Vec<Duration>,
     pub warm: Vec<Duration>,
     pub overhead: Vec<Duration>,
+    /// The function's own CPU time per warm request (all its threads): what
+    /// it computes, whatever else the machine runs meanwhile.
+    pub cpu: Vec<Duration>,
     pub peak_rss: u64,
     pub read_units: Vec<f64>,
     pub write_units: Vec<f64>,
@@ -35,6 +38,7 @@ impl Figures {
             first: Vec::new(),
             warm: Vec::new(),
             overhead: Vec::new(),
+            cpu: Vec::new(),
             peak_rss: 0,
             read_units: Vec::new(),
             write_units: Vec::new(),
@@ -108,6 +112,7 @@ struct Row {
     warm_p99: Duration,
     overhead_p50: Duration,
     overhead_p99: Duration,
+    cpu_p50: Duration,
     rss: u64,
     reads_small: f64,
     reads_large: f64,
@@ -130,6 +135,7 @@ fn row(f: &Figures) -> Row {
         warm_p99: percentile(&f.warm, 99.0),
         overhead_p50: percentile(&f.overhead, 50.0),
         overhead_p99: percentile(&f.overhead, 99.0),
+        cpu_p50: percentile(&f.cpu, 50.0),
         rss: f.peak_rss,
         reads_small: median_f(&f.read_units),
         reads_large: f.read_units_large,
@@ -158,8 +164,10 @@ pub fn write(
         "Runs: {} mode. Times in ms, sizes in MiB; `×` is the ratio to the floor (a hello-world `lambda_http` function, same profile, same run). RCU/WCU: capacity units per request with {small} and with {large} articles.\n\n",
         if quick { "quick" } else { "full" }
     ));
-    md.push_str("| function | bootstrap | zip | cold start p50 | cold max | 1st invoke | cold + 1st | warm p50 | warm p99 | overhead p50 | overhead p99 | peak RSS | RCU | RCU large | WCU | WCU large | calls | round trips | connections on 1st invoke |\n");
-    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    md.push_str("| function | bootstrap | zip | cold start p50 | cold max | 1st invoke | cold + 1st | warm p50 | warm p99 | overhead p50 | overhead p99 | CPU p50 | peak RSS | RCU | RCU large | WCU | WCU large | calls | round trips | connections on 1st invoke |\n");
+    md.push_str(
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
     let line = |r: &Row, with_ratio: bool| {
         let rt = |v: f64, f: f64| {
             if with_ratio {
@@ -169,7 +177,7 @@ pub fn write(
             }
         };
         format!(
-            "| {} | {:.2}{} | {:.2}{} | {:.2}{} | {:.2} | {:.2} | {:.2}{} | {:.2} | {:.2} | {:.3} | {:.3} | {:.1}{} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} | {:.0} |\n",
+            "| {} | {:.2}{} | {:.2}{} | {:.2}{} | {:.2} | {:.2} | {:.2}{} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.1}{} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} | {:.0} |\n",
             r.function,
             mb(r.size),
             rt(r.size as f64, floor.size as f64),
@@ -188,6 +196,7 @@ pub fn write(
             ms(r.warm_p99),
             ms(r.overhead_p50),
             ms(r.overhead_p99),
+            ms(r.cpu_p50),
             mb(r.rss),
             rt(r.rss as f64, floor.rss as f64),
             r.reads_small,
@@ -262,6 +271,7 @@ pub fn write(
             "cold_start_and_first_invocation_ms": ms(r.cold_p50 + r.first_p50),
             "warm_ms": {"p50": ms(r.warm_p50), "p99": ms(r.warm_p99)},
             "overhead_ms": {"p50": ms(r.overhead_p50), "p99": ms(r.overhead_p99)},
+            "cpu_ms": {"p50": ms(r.cpu_p50)},
             "peak_rss_bytes": r.rss,
             "read_units": {"small": r.reads_small, "large": r.reads_large},
             "write_units": {"small": r.writes_small, "large": r.writes_large},

@@ -4,7 +4,9 @@
 //! platform roots, which `SSL_CERT_FILE` names: the machine's bundle plus this
 //! CA, so loading them costs what the full bundle costs). Verification stays on.
 //!
-//! - [`Front`] terminates TLS in front of the measuring proxy to DynamoDB Local.
+//! - The measuring proxy to DynamoDB Local (`proxy`) serves TLS itself
+//!   through [`listen`]: a separate TLS front would add a hop each way, and
+//!   its time would count as the function's.
 //! - [`SecretsManager`] answers `GetSecretValue` with the signing key, so the
 //!   token functions read their key at cold start as they do in AWS.
 
@@ -94,7 +96,7 @@ impl Pki {
 }
 
 /// Listens on 127.0.0.1 and hands each accepted TLS stream to `serve`.
-async fn listen<F, Fut>(pki: &Pki, serve: F) -> std::io::Result<SocketAddr>
+pub async fn listen<F, Fut>(pki: &Pki, serve: F) -> std::io::Result<SocketAddr>
 where
     F: Fn(tokio_rustls::server::TlsStream<TcpStream>) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
@@ -119,24 +121,6 @@ where
         }
     });
     Ok(addr)
-}
-
-/// TLS in front of a plain-HTTP upstream (the measuring proxy).
-pub struct Front {
-    pub addr: SocketAddr,
-}
-
-impl Front {
-    pub async fn start(pki: &Pki, upstream: SocketAddr) -> std::io::Result<Self> {
-        let addr = listen(pki, move |mut tls| async move {
-            if let Ok(mut plain) = TcpStream::connect(upstream).await {
-                plain.set_nodelay(true).ok();
-                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
-            }
-        })
-        .await?;
-        Ok(Self { addr })
-    }
 }
 
 /// A stand-in for Secrets Manager's `GetSecretValue`, over TLS.
