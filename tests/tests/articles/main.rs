@@ -119,6 +119,12 @@ pub async fn unfollow(app: &App, token: &str, username: &str) {
     assert_status(&r, 200);
 }
 
+/// `GET /api/profiles/{username}`.
+pub async fn profile(app: &App, username: &str, token: Option<&str>) -> Reply {
+    let c = call("GET", "/api/profiles/{username}").param("username", username);
+    send(app, with_token(c, token)).await
+}
+
 fn with_token(c: harness::Call, token: Option<&str>) -> harness::Call {
     match token {
         Some(token) => c.token(token),

@@ -133,19 +133,10 @@ async fn an_article_a_profile_and_the_tags_take_the_fewest_calls_the_keys_allow(
     assert_eq!(r.body["article"]["favorited"], true);
     assert_calls("an article, signed in", usage, 2);
 
-    let profile = |token: Option<&str>| {
-        let c = conduit_tests::harness::call("GET", "/api/profiles/{username}")
-            .param("username", "author0");
-        let c = match token {
-            Some(token) => c.token(token),
-            None => c,
-        };
-        conduit_tests::harness::send(&app, c)
-    };
-    let (r, usage) = measure(profile(None)).await;
+    let (r, usage) = measure(profile(&app, "author0", None)).await;
     assert_status(&r, 200);
     assert_calls("a profile, anonymous", usage, 2);
-    let (r, usage) = measure(profile(Some(&reader))).await;
+    let (r, usage) = measure(profile(&app, "author0", Some(&reader))).await;
     assert_eq!(r.body["profile"]["following"], true);
     assert_calls("a profile, signed in", usage, 2);
 
@@ -164,22 +155,13 @@ async fn a_signed_in_read_checks_the_session_whatever_it_finds() {
     assert_status(&favorite(&app, Some(&reader), &slug).await, 200);
     comment(&app, &author, &slug, "first").await;
 
-    let profile = |username: &'static str, token: Option<String>| {
-        let c = call("GET", "/api/profiles/{username}").param("username", username);
-        let c = match &token {
-            Some(token) => c.token(token),
-            None => c,
-        };
-        send(&app, c)
-    };
     // Every read a token can make: ones that reach their batch, and ones
     // that end before it (nothing by that author, no such article or user).
     let reads = |token: Option<String>| {
-        let t = token.clone();
         let slug = slug.clone();
         let app = &app;
         async move {
-            let t = t.as_deref();
+            let t = token.as_deref();
             vec![
                 ("list", list(app, t, &[]).await),
                 (
@@ -196,8 +178,8 @@ async fn a_signed_in_read_checks_the_session_whatever_it_finds() {
                     "unknown article's comments",
                     list_comments(app, t, "no-such-article").await,
                 ),
-                ("profile", profile("author", token.clone()).await),
-                ("unknown profile", profile("nobody", token.clone()).await),
+                ("profile", profile(app, "author", t).await),
+                ("unknown profile", profile(app, "nobody", t).await),
             ]
         }
     };
