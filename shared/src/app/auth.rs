@@ -175,11 +175,13 @@ pub enum Token {
 
 /// Answers a read for the viewer a token names (`None` without one), and
 /// checks the viewer's session with what the read's batch found (see
-/// [`Viewer`]): the check adds neither a call nor a round trip. The read is
-/// harmless before the check, and its answer is dropped for the check's
-/// 401; a read that ends before its batch (a 404) has the session read on
-/// its own. Only for routes that write nothing a client asked for (the
-/// `GET`s); a write checks first.
+/// [`Viewer`]): where the read reaches its batch, the check adds neither a
+/// call nor a round trip. The read is harmless before the check, and its
+/// answer is dropped for the check's 401. A read that ends before its
+/// batch (a 404, an author who does not exist) has the session read on its
+/// own, after it: one call and one round trip more on those paths. Only for
+/// routes that write nothing a client asked for (the `GET`s); a write
+/// checks first.
 pub async fn reading<T, Fut>(
     app: &App,
     req: &Request,
@@ -196,7 +198,7 @@ where
     let viewer = caller.as_ref().map(|caller| Viewer::unchecked(&caller.id));
     let answer = read(viewer.clone()).await;
     if let Some(caller) = caller {
-        let state = match viewer.and_then(|viewer| viewer.session_read()) {
+        let state = match viewer.and_then(|viewer| viewer.counts_found()) {
             Some(state) => state,
             // The read ended before its batch (a 404, an author who does
             // not exist): the session is read on its own.

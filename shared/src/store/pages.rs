@@ -14,7 +14,7 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::{Arc, Mutex},
+    sync::{Arc, OnceLock},
 };
 
 use futures::future::try_join_all;
@@ -34,20 +34,15 @@ use super::{
 
 /// The signed-in user a read shows things to: their follows and favorites
 /// are read with the page. A reader whose session is still to be checked
-/// ([`Viewer::unchecked`], the `GET`s) has the user's counts read in the
-/// same batch, the first read that has one; the caller checks what it found
-/// ([`Viewer::session_read`]).
+/// ([`Viewer::unchecked`], the `GET`s) has the user's counts item, which
+/// says whether the session is on, read in the same batch, the first read
+/// that has one; the caller checks what it found ([`Viewer::counts_found`]).
 #[derive(Clone, Debug)]
 pub struct Viewer {
     id: String,
-    session: Option<Arc<Mutex<Session>>>,
-}
-
-#[derive(Debug)]
-enum Session {
-    Unread,
-    /// The user's counts as read (`None`: the user is gone).
-    Read(Option<UserCounts>),
+    /// For an unchecked reader: the user's counts once a read has read them
+    /// (`None` inside: the user is gone).
+    counts: Option<Arc<OnceLock<Option<UserCounts>>>>,
 }
 
 impl Viewer {
@@ -55,16 +50,16 @@ impl Viewer {
     pub fn checked(id: &str) -> Self {
         Self {
             id: id.to_owned(),
-            session: None,
+            counts: None,
         }
     }
 
     /// A user whose session is still to be checked: the read's batch reads
-    /// it too.
+    /// the counts item too.
     pub fn unchecked(id: &str) -> Self {
         Self {
             id: id.to_owned(),
-            session: Some(Arc::new(Mutex::new(Session::Unread))),
+            counts: Some(Arc::default()),
         }
     }
 
@@ -74,24 +69,20 @@ impl Viewer {
 
     /// The user's counts as a read found them (`Some(None)`: the user is
     /// gone); `None` if no read has read them.
-    pub fn session_read(&self) -> Option<Option<UserCounts>> {
-        match &*self.session.as_ref()?.lock().ok()? {
-            Session::Unread => None,
-            Session::Read(counts) => Some(counts.clone()),
-        }
+    pub fn counts_found(&self) -> Option<Option<UserCounts>> {
+        self.counts.as_ref()?.get().cloned()
     }
 
     /// The key of the user's counts, while a read still has to read them.
-    fn session_key(&self) -> Option<Key> {
-        let session = self.session.as_ref()?.lock().ok()?;
-        matches!(*session, Session::Unread).then(|| keys::user_counts(&self.id))
+    fn counts_key(&self) -> Option<Key> {
+        let counts = self.counts.as_ref()?;
+        counts.get().is_none().then(|| keys::user_counts(&self.id))
     }
 
-    fn session_found(&self, counts: Option<UserCounts>) {
-        if let Some(session) = &self.session
-            && let Ok(mut session) = session.lock()
-        {
-            *session = Session::Read(counts);
+    fn record_counts(&self, found: Option<UserCounts>) {
+        if let Some(counts) = &self.counts {
+            // A later read (none reads twice) would find the same item.
+            let _ = counts.set(found);
         }
     }
 }
@@ -276,9 +267,10 @@ impl Store {
         for key in ask.extra {
             add(key, Role::Extra);
         }
-        let session = ask.viewer.and_then(Viewer::session_key);
+        let session = ask.viewer.and_then(Viewer::counts_key);
         if let Some(key) = &session {
-            // Already asked for if the page counts with it (a feed).
+            // Already asked for where the page's count is the viewer's own
+            // (their feed, their articles, their favorites).
             add(key.clone(), Role::Session);
         }
         let batches = order
@@ -291,7 +283,7 @@ impl Store {
         let mut counts = None;
         for item in items.into_iter().flatten() {
             let Some(key) = Key::of(&item) else { continue };
-            // The session's item may also be asked for as a count (a feed's).
+            // The session's item may also be the page's count.
             if session.as_ref() == Some(&key) {
                 counts = Some(from_item(item.clone())?);
             }
@@ -317,7 +309,7 @@ impl Store {
         if session.is_some()
             && let Some(viewer) = ask.viewer
         {
-            viewer.session_found(counts);
+            viewer.record_counts(counts);
         }
         let articles = ask
             .articles

@@ -150,13 +150,16 @@ async fn a_signed_in_read_checks_the_session_whatever_it_finds() {
     let app = app().await;
     let reader = register(&app, "reader").await;
     let author = register(&app, "author").await;
+    let own = create_article(&app, &reader, "Mine", &["t"]).await;
     let slug = create_article(&app, &author, "Read", &["t"]).await;
     follow(&app, &reader, "author").await;
     assert_status(&favorite(&app, Some(&reader), &slug).await, 200);
     comment(&app, &author, &slug, "first").await;
 
-    // Every read a token can make: ones that reach their batch, and ones
-    // that end before it (nothing by that author, no such article or user).
+    // Every read a token can make: ones that reach their batch (some whose
+    // count is the reader's own counts item, which the session check reads),
+    // and ones that end before it (nothing by that author, no such article
+    // or user).
     let reads = |token: Option<String>| {
         let slug = slug.clone();
         let app = &app;
@@ -167,6 +170,14 @@ async fn a_signed_in_read_checks_the_session_whatever_it_finds() {
                 (
                     "list by an unknown author",
                     list(app, t, &[("author", "nobody")]).await,
+                ),
+                (
+                    "the reader's articles",
+                    list(app, t, &[("author", "reader")]).await,
+                ),
+                (
+                    "the reader's favorites",
+                    list(app, t, &[("favorited", "reader")]).await,
                 ),
                 ("article", get_article(app, &slug, t).await),
                 (
@@ -184,14 +195,25 @@ async fn a_signed_in_read_checks_the_session_whatever_it_finds() {
         }
     };
     let signed_in = reads(Some(reader.clone())).await;
-    let expected = [200, 200, 200, 404, 200, 404, 200, 404];
+    let expected = [200, 200, 200, 200, 200, 404, 200, 404, 200, 404];
     for ((what, r), status) in signed_in.iter().zip(expected) {
         assert_eq!(r.status, status, "{what}: {}", r.body);
     }
     assert_eq!(signed_in[0].1.body["articles"][0]["favorited"], true);
-    assert_eq!(signed_in[2].1.body["article"]["author"]["following"], true);
+    assert_list(&signed_in[2].1, &[&own], 1);
+    assert_list(&signed_in[3].1, &[&slug], 1);
+    assert_eq!(signed_in[4].1.body["article"]["author"]["following"], true);
     let r = feed(&app, Some(&reader), &[]).await;
     assert_list(&r, &[&slug], 1);
+    // A copy the reader holds is current: 304, until the session ends.
+    let conditional = || {
+        call("GET", "/api/articles/{slug}")
+            .param("slug", &slug)
+            .token(&reader)
+    };
+    let tag = signed_in[4].1.headers["etag"].to_str().unwrap().to_owned();
+    let r = send(&app, conditional().header("if-none-match", &tag)).await;
+    assert_status(&r, 304);
 
     let out = send(&app, call("DELETE", "/api/user/sessions").token(&reader)).await;
     assert_status(&out, 204);
@@ -200,7 +222,9 @@ async fn a_signed_in_read_checks_the_session_whatever_it_finds() {
         assert_eq!(r.status, 401, "{what}: {}", r.body);
         assert_eq!(r.body, ended, "{what}");
     }
-    assert_reply(&feed(&app, Some(&reader), &[]).await, 401, ended);
+    assert_reply(&feed(&app, Some(&reader), &[]).await, 401, ended.clone());
+    let r = send(&app, conditional().header("if-none-match", &tag)).await;
+    assert_reply(&r, 401, ended);
     // Without the token, the same reads answer as before.
     for ((what, r), status) in reads(None).await.iter().zip(expected) {
         assert_eq!(r.status, status, "{what} anonymous: {}", r.body);
