@@ -195,7 +195,9 @@ where
     if caller.is_none() && token == Token::Required {
         return Err(ApiError::token_missing());
     }
-    let viewer = caller.as_ref().map(|caller| Viewer::unchecked(&caller.id));
+    let viewer = caller
+        .as_ref()
+        .map(|c| Viewer::unchecked(&c.id, &c.session.id, c.session.started));
     let answer = read(viewer.clone()).await;
     if let Some(caller) = caller {
         let state = match viewer.and_then(|viewer| viewer.counts_found()) {

@@ -101,7 +101,11 @@ impl Feed<'_> {
             author: article.author_id,
         }));
         shown.articles = kept;
-        self.drop_stale(reader, stale).await;
+        // A reader whose session is over is answered 401: nothing is
+        // written for them, repairs included.
+        if !viewer.session_over() {
+            self.drop_stale(reader, stale).await;
+        }
         Ok(shown)
     }
 

@@ -40,9 +40,17 @@ use super::{
 #[derive(Clone, Debug)]
 pub struct Viewer {
     id: String,
-    /// For an unchecked reader: the user's counts once a read has read them
-    /// (`None` inside: the user is gone).
-    counts: Option<Arc<OnceLock<Option<UserCounts>>>>,
+    unchecked: Option<Arc<Unchecked>>,
+}
+
+/// A reader's session, still to be checked.
+#[derive(Debug)]
+struct Unchecked {
+    session: String,
+    started: u64,
+    /// The user's counts once a read has read them (`None` inside: the
+    /// user is gone).
+    counts: OnceLock<Option<UserCounts>>,
 }
 
 impl Viewer {
@@ -50,16 +58,21 @@ impl Viewer {
     pub fn checked(id: &str) -> Self {
         Self {
             id: id.to_owned(),
-            counts: None,
+            unchecked: None,
         }
     }
 
-    /// A user whose session is still to be checked: the read's batch reads
-    /// the counts item too.
-    pub fn unchecked(id: &str) -> Self {
+    /// User `id` in session `session`, signed in at `started` (epoch
+    /// milliseconds), still to be checked: the read's batch reads the
+    /// counts item too.
+    pub fn unchecked(id: &str, session: &str, started: u64) -> Self {
         Self {
             id: id.to_owned(),
-            counts: Some(Arc::default()),
+            unchecked: Some(Arc::new(Unchecked {
+                session: session.to_owned(),
+                started,
+                counts: OnceLock::new(),
+            })),
         }
     }
 
@@ -70,19 +83,35 @@ impl Viewer {
     /// The user's counts as a read found them (`Some(None)`: the user is
     /// gone); `None` if no read has read them.
     pub fn counts_found(&self) -> Option<Option<UserCounts>> {
-        self.counts.as_ref()?.get().cloned()
+        self.unchecked.as_ref()?.counts.get().cloned()
+    }
+
+    /// Whether a read found the session over (or the user gone): what is
+    /// read is answered with a 401, and nothing may be written for it.
+    pub(crate) fn session_over(&self) -> bool {
+        self.unchecked.as_ref().is_some_and(|u| {
+            u.counts.get().is_some_and(|counts| {
+                !counts
+                    .as_ref()
+                    .is_some_and(|c| c.session_is_on(&u.session, u.started))
+            })
+        })
     }
 
     /// The key of the user's counts, while a read still has to read them.
     fn counts_key(&self) -> Option<Key> {
-        let counts = self.counts.as_ref()?;
-        counts.get().is_none().then(|| keys::user_counts(&self.id))
+        let unchecked = self.unchecked.as_ref()?;
+        unchecked
+            .counts
+            .get()
+            .is_none()
+            .then(|| keys::user_counts(&self.id))
     }
 
     fn record_counts(&self, found: Option<UserCounts>) {
-        if let Some(counts) = &self.counts {
+        if let Some(unchecked) = &self.unchecked {
             // A later read (none reads twice) would find the same item.
-            let _ = counts.set(found);
+            let _ = unchecked.counts.set(found);
         }
     }
 }
