@@ -8,7 +8,7 @@
 //! | delete an article | the same undone; the first page of its unpublish job (feeds, then favorites and comments) |
 //! | follow, unfollow | the first page of the backfill or purge of the reader's feed |
 //! | favorite, unfavorite | the favoriter's list entry and both counts in its transaction |
-//! | read a feed page | removes the stale entries it meets, with the reader's count |
+//! | read a feed page | removes the stale entries it meets, with the reader's count (not for a reader whose session is over) |
 //!
 //! The stream worker runs every job whole from the write's stream record
 //! ([`jobs`]). Entities:
