@@ -312,10 +312,6 @@ impl Store {
         let mut counts = None;
         for item in items.into_iter().flatten() {
             let Some(key) = Key::of(&item) else { continue };
-            // The session's item may also be the page's count.
-            if session.as_ref() == Some(&key) {
-                counts = Some(from_item(item.clone())?);
-            }
             match roles.remove(&key) {
                 Some(Role::Part) => {
                     assembly.take(item)?;
@@ -330,9 +326,16 @@ impl Store {
                     context.favorited.insert(id);
                 }
                 Some(Role::Extra) => {
+                    // The session's item may also be the page's count.
+                    if session.as_ref() == Some(&key) {
+                        counts = Some(from_item(item.clone())?);
+                    }
                     extra.insert(key, item);
                 }
-                Some(Role::Session) | None => {}
+                Some(Role::Session) => {
+                    counts = Some(from_item(item)?);
+                }
+                None => {}
             }
         }
         if session.is_some()

@@ -363,7 +363,6 @@ impl Process {
         Ok(outcome)
     }
 
-    /// Peak resident memory so far, in bytes.
     /// CPU time the process has run so far, all threads: the scheduler's
     /// nanosecond count (`schedstat`), not the tick-grained `stat`.
     fn cpu_time(&self) -> Duration {
@@ -378,6 +377,7 @@ impl Process {
         Duration::from_nanos(nanos)
     }
 
+    /// Peak resident memory so far, in bytes.
     fn peak_rss(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();

@@ -2,9 +2,9 @@
 //! in the database and what it cost. It is the functions' DynamoDB endpoint,
 //! over TLS. The database's time for a request runs from its head's arrival
 //! to its answer's: the harness's own work in between counts as the
-//! database's, as DynamoDB's front end does in AWS. It adds `ReturnConsumedCapacity: TOTAL`
-//! to every request (DynamoDB Local does not check signatures) and reads the
-//! consumed units back from the answer.
+//! database's, as DynamoDB's front end does in AWS. It adds
+//! `ReturnConsumedCapacity: TOTAL` to every request (DynamoDB Local does not
+//! check signatures) and reads the consumed units back from the answer.
 
 use std::{
     convert::Infallible,
